@@ -1,0 +1,3 @@
+.PHONY: placeholder
+placeholder:
+	@true

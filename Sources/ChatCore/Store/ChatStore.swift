@@ -1,0 +1,56 @@
+import Foundation
+
+/// Everything chatctl keeps. SQLite and MongoDB implement it; one contract test suite runs against both.
+///
+/// History order is (time, id) ascending: the original app sorted by `time`, and the id breaks ties
+/// so that cursors are exact.
+public protocol ChatStore: Sendable {
+    /// Creates tables/collections and indexes; safe to call on every start.
+    func prepare() async throws
+    /// Throws when the store cannot be reached.
+    func ping() async throws
+    func close() async
+
+    /// Throws `StoreError.loginTaken` / `.emailTaken` (case-insensitive), enforced by the store itself.
+    func createUser(_ user: UserRecord) async throws
+    func user(id: ObjectId) async throws -> UserRecord?
+    /// Case-insensitive.
+    func user(login: String) async throws -> UserRecord?
+    func allUsers() async throws -> [UserRecord]
+    /// Returns false when no such user exists.
+    func setPassword(userID: ObjectId, password: String) async throws -> Bool
+    /// Removes the account; its messages stay in history. Returns false when no such user exists.
+    func removeUser(login: String) async throws -> Bool
+
+    /// Group commit: all messages in one transaction (or one unordered bulk insert). All or nothing.
+    func appendMessages(_ messages: [ChatMessage]) async throws
+    /// The newest `limit` messages before `cursor` (all when nil), newest first.
+    /// Throws `StoreError.unknownCursor` when the cursor names no stored message.
+    func messages(before cursor: ObjectId?, limit: Int) async throws -> [ChatMessage]
+    /// Up to `limit` messages after `cursor` in history order, oldest first.
+    /// Throws `StoreError.unknownCursor` when the cursor names no stored message.
+    func messages(after cursor: ObjectId, limit: Int) async throws -> [ChatMessage]
+    /// A page of the messages matching `filter`, in history order, strictly after `position`.
+    func messages(matching filter: MessageFilter, after position: ChatMessage?, limit: Int) async throws -> [ChatMessage]
+    func countMessages(matching filter: MessageFilter) async throws -> Int
+    /// Writes imported messages; `_id`s decide what is a duplicate.
+    func importMessages(_ messages: [ChatMessage], mode: ImportMode) async throws -> ImportOutcome
+}
+
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case loginTaken(String)
+    case emailTaken(String)
+    case unknownCursor(String)
+    case unavailable(String)
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .loginTaken(let login): "login '\(login)' is taken"
+        case .emailTaken(let email): "email '\(email)' is already registered"
+        case .unknownCursor(let id): "no message with id \(id)"
+        case .unavailable(let why): "store unavailable: \(why)"
+        case .corrupt(let why): "store holds unreadable data: \(why)"
+        }
+    }
+}

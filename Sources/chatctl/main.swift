@@ -1,0 +1,2 @@
+import ChatCore
+print("x")
