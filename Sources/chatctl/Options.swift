@@ -1,0 +1,20 @@
+import ArgumentParser
+import ChatCore
+import Foundation
+
+/// The configuration flags shared by every command that touches the store.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .customLong("env-file"), help: ArgumentHelp("Read configuration from this .env file (default: ./.env when present).", valueName: "path"))
+    var envFile: String?
+
+    /// Flag values by variable name, for the loader; the highest-precedence source.
+    func loader(flags: [String: String] = [:]) -> ConfigLoader {
+        ConfigLoader(flags: flags, envFile: envFile)
+    }
+}
+
+/// Prints "chatctl: <message>" to stderr and exits 1: one line that says what and how to fix.
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("chatctl: \(message)\n".utf8))
+    return ExitCode.failure
+}

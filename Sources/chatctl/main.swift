@@ -1,2 +1,0 @@
-import ChatCore
-print("x")
