@@ -19,6 +19,10 @@ struct Chatctl: AsyncParsableCommand {
         version: ChatctlVersion.current,
         subcommands: [
             VersionCommand.self,
+            UserCommand.self,
+            HistoryCommand.self,
+            CheckCommand.self,
+            ConfigCommand.self,
         ]
     )
 }

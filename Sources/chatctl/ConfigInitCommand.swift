@@ -1,0 +1,30 @@
+import ArgumentParser
+import ChatCore
+
+struct ConfigInitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Write a new .env with every variable documented and a fresh SECRET_KEY.",
+        discussion: """
+            The file is the same template as .env.example, with a new random 32-byte SECRET_KEY, and is
+            created readable by its owner only (it holds a secret). An existing file is never overwritten (exit 1).
+            Then edit it and run `chatctl check`.
+
+            Examples:
+              chatctl config init
+              chatctl config init --path /etc/chatctl.env
+            """
+    )
+
+    @Option(help: ArgumentHelp("Where to write the file.", valueName: "path"))
+    var path = ".env"
+
+    func run() throws {
+        do {
+            try EnvTemplate.writeNew(path: path)
+        } catch let error as AdminError {
+            throw fail(error.description)
+        }
+        print("wrote \(path) with a new SECRET_KEY; review it, then run `chatctl check`")
+    }
+}
