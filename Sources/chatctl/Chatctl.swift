@@ -7,7 +7,7 @@ struct Chatctl: AsyncParsableCommand {
         commandName: "chatctl",
         abstract: "A WebSocket chat server and the toolkit that administers it.",
         discussion: """
-            Configuration comes from flags, then the environment, then a .env file, then defaults.
+            Configuration comes from flags, then the environment, then a .env file, then defaults. \
             `chatctl check` says what is set and what is wrong.
 
             Examples:

@@ -6,7 +6,7 @@ struct HistoryCommand: AsyncParsableCommand {
         abstract: "Export and import chat history as MongoDB Extended JSON.",
         discussion: """
             The format is what mongoexport writes and mongoimport reads for the messages collection:
-            {"_id":{"$oid":"…"},"user":"alice","msg":"hi","time":{"$date":"2026-11-24T19:00:00.123Z"}}
+            {"_id":{"$oid":"…"},"user":"alice","msg":"hi","time":{"$date":"2026-11-24T19:00:00.123Z"}} \
             one document per line (or a JSON array), so history moves between SQLite, MongoDB and the MongoDB tools.
 
             Examples:

@@ -11,12 +11,12 @@ struct HistoryExportCommand: AsyncParsableCommand {
         commandName: "export",
         abstract: "Write history, oldest first, as MongoDB Extended JSON.",
         discussion: """
-            Relaxed Extended JSON v2 by default, exactly as mongoexport writes it; --canonical writes dates as
-            {"$date":{"$numberLong":"<ms>"}}. Streams page by page, so memory stays flat whatever the size.
-            With --out the file appears only when complete (written to a temporary file, then renamed);
+            Relaxed Extended JSON v2 by default, exactly as mongoexport writes it; --canonical writes dates as \
+            {"$date":{"$numberLong":"<ms>"}}. Streams page by page, so memory stays flat whatever the size. \
+            With --out the file appears only when complete (written to a temporary file, then renamed); \
             on stdout a closed pipe (e.g. `| head`) ends the export quietly. Progress goes to stderr on a terminal.
 
-            --since and --until take an ISO-8601 date or time (2026-11-24, 2026-11-24T19:00:00Z) or an age
+            --since and --until take an ISO-8601 date or time (2026-11-24, 2026-11-24T19:00:00Z) or an age \
             counted back from now (90s, 15m, 24h, 7d, 2w); --since is inclusive, --until exclusive.
 
             Examples:

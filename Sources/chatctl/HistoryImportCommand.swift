@@ -13,22 +13,22 @@ struct HistoryImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Read MongoDB Extended JSON history into the store.",
         discussion: """
-            Reads what mongoexport writes (relaxed or canonical, one document per line or a JSON array; the form
+            Reads what mongoexport writes (relaxed or canonical, one document per line or a JSON array; the form \
             is detected from the first byte) and what `chatctl history export` writes, streaming: memory stays flat.
 
-            Each document needs "user" (a non-empty string of at most 256 bytes), "msg" (a non-empty string of at
-            most MAX_MESSAGE_BYTES), and "time" (a $date, or an ISO-8601 string); "_id" is kept when present (an
-            $oid) and otherwise derived from the content, so importing the same file twice changes nothing.
-            Other fields are refused unless --ignore-unknown-fields. Documents over 1 MiB and invalid UTF-8
-            are refused. A refused document is reported on stderr with its line number and skipped;
+            Each document needs "user" (a non-empty string of at most 256 bytes), "msg" (a non-empty string of at \
+            most MAX_MESSAGE_BYTES), and "time" (a $date, or an ISO-8601 string); "_id" is kept when present (an \
+            $oid) and otherwise derived from the content, so importing the same file twice changes nothing. \
+            Other fields are refused unless --ignore-unknown-fields. Documents over 1 MiB and invalid UTF-8 \
+            are refused. A refused document is reported on stderr with its line number and skipped; \
             --stop-on-error stops at the first one instead.
 
-            --mode insert (default) keeps documents whose _id is already stored (also earlier in the same file)
-            and counts them as duplicates: re-running, or resuming an interrupted import, gives the same history.
+            --mode insert (default) keeps documents whose _id is already stored (also earlier in the same file) \
+            and counts them as duplicates: re-running, or resuming an interrupted import, gives the same history. \
             --mode upsert replaces them. Writes go in batches of 1000. A summary line ends the run on stderr.
 
-            Exit status: 0 when the input was read to its end (even if some documents were refused, as
-            mongoimport does: the summary and the lines above say which); 1 when --stop-on-error stopped it,
+            Exit status: 0 when the input was read to its end (even if some documents were refused, as \
+            mongoimport does: the summary and the lines above say which); 1 when --stop-on-error stopped it, \
             the file is not valid JSON lines or a JSON array, or the store failed.
 
             Examples:

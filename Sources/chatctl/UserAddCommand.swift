@@ -6,7 +6,7 @@ struct UserAddCommand: AsyncParsableCommand {
         commandName: "add",
         abstract: "Create an account.",
         discussion: """
-            On a terminal the password is asked twice and never echoed. For scripts, --password-stdin reads it
+            On a terminal the password is asked twice and never echoed. For scripts, --password-stdin reads it \
             from the first line of standard input. A taken login or email is an error (exit 1).
 
             Examples:

@@ -5,7 +5,7 @@ struct UserCommand: AsyncParsableCommand {
         commandName: "user",
         abstract: "Manage accounts: add, list, change passwords, remove.",
         discussion: """
-            Works on whichever store the configuration selects (SQLite in DATA_DIR, or MongoDB with MONGO_HOST),
+            Works on whichever store the configuration selects (SQLite in DATA_DIR, or MongoDB with MONGO_HOST), \
             also while the server runs. Passwords get the same checks and bcrypt cost (BCRYPT_COST) as the web sign-up.
 
             Examples:

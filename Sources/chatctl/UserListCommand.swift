@@ -6,7 +6,7 @@ struct UserListCommand: AsyncParsableCommand {
         commandName: "list",
         abstract: "List accounts, sorted by login.",
         discussion: """
-            The table marks accounts that still have a plain-text password from the original app.
+            The table marks accounts that still have a plain-text password from the original app. \
             --json prints a stable array: [{"id": "<24 hex>", "login": "…", "email": "…", "created": "<ISO-8601>" | null}].
 
             Examples:

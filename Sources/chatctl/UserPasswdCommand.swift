@@ -6,7 +6,7 @@ struct UserPasswdCommand: AsyncParsableCommand {
         commandName: "passwd",
         abstract: "Set a new password for an account.",
         discussion: """
-            On a terminal the new password is asked twice and never echoed; --password-stdin reads it from the
+            On a terminal the new password is asked twice and never echoed; --password-stdin reads it from the \
             first line of standard input. Existing sessions stay logged in.
 
             Examples:

@@ -16,7 +16,9 @@ public enum EnvTemplate {
             """
         for variable in ConfigVariable.all {
             text += "\n# \(variable.help)"
-            if !variable.defaultText.isEmpty, variable.name != "SECRET_KEY" {
+            if variable.name == "MONGO_HOST" {
+                text += " (unset by default: the embedded SQLite store)"
+            } else if !variable.defaultText.isEmpty, variable.name != "SECRET_KEY" {
                 text += " (default: \(variable.defaultText))"
             }
             text += "\n"

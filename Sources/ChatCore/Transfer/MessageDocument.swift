@@ -63,14 +63,15 @@ public struct MessageDocumentReader: Sendable {
         guard let text else { throw Rejection("missing field \"msg\"") }
         guard let time else { throw Rejection("missing field \"time\"") }
         guard time >= Self.minimumMilliseconds, time <= Self.maximumMilliseconds else {
-            throw Rejection("\"time\" is outside the years 0001-9999")
+            throw Rejection("\"time\" is out of range (more than 100,000,000 days from 1970)")
         }
         return ChatMessage(id: id ?? Self.derivedId(user: user, text: text, milliseconds: time), user: user, text: text,
                            time: Date(millisecondsSince1970: time))
     }
 
-    static let minimumMilliseconds: Int64 = -62_135_596_800_000  // 0001-01-01
-    static let maximumMilliseconds: Int64 = 253_402_300_799_999  // 9999-12-31T23:59:59.999
+    /// ±100,000,000 days around 1970: the range of a JavaScript Date, which Foundation's Date holds to the millisecond.
+    static let minimumMilliseconds: Int64 = -8_640_000_000_000_000
+    static let maximumMilliseconds: Int64 = 8_640_000_000_000_000
 
     /// A stable id for a document that has none: the time's seconds, then 8 bytes of SHA-256 of the content.
     public static func derivedId(user: String, text: String, milliseconds: Int64) -> ObjectId {
