@@ -22,6 +22,19 @@ enum RawHTTP {
     }
 }
 
+extension RawHTTP {
+    static func post(port: Int, path: String, body: String) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive {
+            let socket = try RawSocket(port: port)
+            defer { socket.close() }
+            let request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            try socket.send(Array(request.utf8))
+            return String(decoding: try socket.receive(upTo: 8192), as: UTF8.self)
+        }
+    }
+}
+
 enum RawWebSocket {
     /// Upgrades, then never reads again, with a tiny receive buffer: the slowest possible client.
     static func connectWithoutReading(port: Int, cookie: String) async throws -> RawSocket {
