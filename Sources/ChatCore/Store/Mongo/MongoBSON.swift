@@ -34,7 +34,12 @@ final class BSONDocument {
 
     deinit { chatctl_bson_free(pointer) }
 
-    var raw: OpaquePointer { pointer }
+    /// The pointer, for a C call made inside `body`. Swift may free an object right after its last use, so a
+    /// pointer read from a document that is not used afterwards could dangle before the C call even runs:
+    /// every use of the pointer goes through here (or through `withExtendedLifetime` at the call site).
+    func withPointer<R>(_ body: (OpaquePointer) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body(pointer) }
+    }
 
     /// Appending fails only past libbson's 2 GiB document limit, far beyond the server's 16 MiB:
     /// the server rejects oversized documents with a clear error, so the result is not checked here.
@@ -55,11 +60,11 @@ final class BSONDocument {
         case .bool(let flag):
             _ = bson_append_bool(pointer, key, -1, flag)
         case .document(let child):
-            _ = bson_append_document(pointer, key, -1, child.raw)
+            _ = child.withPointer { bson_append_document(pointer, key, -1, $0) }
         case .array(let items):
             let child = BSONDocument()
             for (index, item) in items.enumerated() { child.append(String(index), item) }
-            _ = bson_append_array(pointer, key, -1, child.raw)
+            _ = child.withPointer { bson_append_array(pointer, key, -1, $0) }
         }
     }
 }
@@ -135,20 +140,24 @@ final class BSONIterator {
     func forEachChild(_ body: (BSONIterator) throws -> Void) rethrows {
         guard type == BSON_TYPE_ARRAY || type == BSON_TYPE_DOCUMENT else { return }
         let child = BSONIterator()
-        guard bson_iter_recurse(raw, child.raw) else { return }
-        while bson_iter_next(child.raw) { try body(child) }
+        try withExtendedLifetime(child) {
+            guard bson_iter_recurse(raw, child.raw) else { return }
+            while bson_iter_next(child.raw) { try body(child) }
+        }
     }
 }
 
-/// Typed reads of one borrowed document (a cursor's current document or a reply).
+/// Typed reads of one borrowed document (a cursor's current document or a reply): its owner must outlive the reader.
 struct BSONReader {
     let raw: OpaquePointer
 
     /// Calls `body` with an iterator on each top-level field in turn.
     func forEach(_ body: (BSONIterator) throws -> Void) rethrows {
         let iterator = BSONIterator()
-        guard bson_iter_init(iterator.raw, raw) else { return }
-        while bson_iter_next(iterator.raw) { try body(iterator) }
+        try withExtendedLifetime(iterator) {
+            guard bson_iter_init(iterator.raw, raw) else { return }
+            while bson_iter_next(iterator.raw) { try body(iterator) }
+        }
     }
 
     /// An iterator on the field `key`, or nil when the document has no such field.

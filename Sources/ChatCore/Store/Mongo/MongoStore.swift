@@ -102,11 +102,12 @@ public final class MongoStore: ChatStore {
 
     public func ping() async throws {
         try await withClient { client in
-            let reply = BSONDocument()
+            let (command, reply) = (BSONDocument(["ping": .int32(1)]), BSONDocument())
             var error = bson_error_t()
-            guard mongoc_client_command_simple(client, "admin", BSONDocument(["ping": .int32(1)]).raw, nil, reply.pointer, &error) else {
-                throw MongoDriverError(error)
+            let ok = withExtendedLifetime((command, reply)) {
+                mongoc_client_command_simple(client, "admin", command.pointer, nil, reply.pointer, &error)
             }
+            guard ok else { throw MongoDriverError(error) }
         }
     }
 
@@ -118,9 +119,12 @@ public final class MongoStore: ChatStore {
             if try Self.findOne(users, BSONDocument(["login": .string(user.login)]), collation: true) != nil {
                 throw StoreError.loginTaken(user.login)
             }
-            let reply = BSONDocument()
+            let (document, reply) = (MongoDocuments.document(user), BSONDocument())
             var error = bson_error_t()
-            guard mongoc_collection_insert_one(users, MongoDocuments.document(user).raw, nil, reply.pointer, &error) else {
+            let ok = withExtendedLifetime((document, reply)) {
+                mongoc_collection_insert_one(users, document.pointer, nil, reply.pointer, &error)
+            }
+            guard ok else {
                 let failure = MongoDriverError(error)
                 guard failure.isDuplicateKey else { throw failure }
                 if let index = failure.duplicateIndexName {
@@ -156,25 +160,31 @@ public final class MongoStore: ChatStore {
 
     public func setPassword(userID: ObjectId, password: String) async throws -> Bool {
         try await withCollection("users") { users in
+            let selector = BSONDocument(["_id": .oid(userID)])
+            let update = BSONDocument(["$set": .document(BSONDocument(["password": .string(password)]))])
             let reply = BSONDocument()
             var error = bson_error_t()
-            let update = BSONDocument(["$set": .document(BSONDocument(["password": .string(password)]))])
-            guard mongoc_collection_update_one(users, BSONDocument(["_id": .oid(userID)]).raw, update.raw, nil, reply.pointer, &error) else {
-                throw MongoDriverError(error)
+            return try withExtendedLifetime((selector, update, reply)) {
+                guard mongoc_collection_update_one(users, selector.pointer, update.pointer, nil, reply.pointer, &error) else {
+                    throw MongoDriverError(error)
+                }
+                return (BSONReader(raw: reply.pointer).int64("matchedCount") ?? 0) > 0
             }
-            return (BSONReader(raw: reply.raw).int64("matchedCount") ?? 0) > 0
         }
     }
 
     public func removeUser(login: String) async throws -> Bool {
         try await withCollection("users") { users in
+            let selector = BSONDocument(["login": .string(login)])
+            let options = BSONDocument(["collation": .document(Self.caseInsensitive)])
             let reply = BSONDocument()
             var error = bson_error_t()
-            let options = BSONDocument(["collation": .document(Self.caseInsensitive)])
-            guard mongoc_collection_delete_one(users, BSONDocument(["login": .string(login)]).raw, options.raw, reply.pointer, &error) else {
-                throw MongoDriverError(error)
+            return try withExtendedLifetime((selector, options, reply)) {
+                guard mongoc_collection_delete_one(users, selector.pointer, options.pointer, reply.pointer, &error) else {
+                    throw MongoDriverError(error)
+                }
+                return (BSONReader(raw: reply.pointer).int64("deletedCount") ?? 0) > 0
             }
-            return (BSONReader(raw: reply.raw).int64("deletedCount") ?? 0) > 0
         }
     }
 
@@ -221,9 +231,11 @@ public final class MongoStore: ChatStore {
 
     public func countMessages(matching filter: MessageFilter) async throws -> Int {
         try await withCollection("messages") { collection in
-            let reply = BSONDocument()
+            let (query, reply) = (Self.filterDocument(filter), BSONDocument())
             var error = bson_error_t()
-            let count = mongoc_collection_count_documents(collection, Self.filterDocument(filter).raw, nil, nil, reply.pointer, &error)
+            let count = withExtendedLifetime((query, reply)) {
+                mongoc_collection_count_documents(collection, query.pointer, nil, nil, reply.pointer, &error)
+            }
             guard count >= 0 else { throw MongoDriverError(error) }
             return Int(count)
         }
@@ -324,7 +336,10 @@ public final class MongoStore: ChatStore {
     private func command(_ client: OpaquePointer, _ command: BSONDocument) throws {
         let reply = BSONDocument()
         var error = bson_error_t()
-        guard mongoc_client_write_command_with_opts(client, database, command.raw, nil, reply.pointer, &error) else {
+        let ok = withExtendedLifetime((command, reply)) {
+            mongoc_client_write_command_with_opts(client, database, command.pointer, nil, reply.pointer, &error)
+        }
+        guard ok else {
             let failure = MongoDriverError(error)
             if failure.isDuplicateKey {
                 throw StoreError.corrupt("cannot create a unique index, existing documents clash (\(uriInfo.scrub(failure.message))); "
@@ -358,7 +373,11 @@ public final class MongoStore: ChatStore {
 
     private static func find(_ collection: OpaquePointer, _ filter: BSONDocument, _ options: BSONDocument?,
                              _ each: (OpaquePointer) throws -> Void) throws {
-        guard let cursor = mongoc_collection_find_with_opts(collection, filter.raw, options?.raw, nil) else {
+        let cursor = withExtendedLifetime((filter, options)) {
+            // The cursor copies the filter and options, so they need only outlive this call.
+            mongoc_collection_find_with_opts(collection, filter.pointer, options?.pointer, nil)
+        }
+        guard let cursor else {
             throw StoreError.unavailable("the driver returned no cursor")
         }
         defer { mongoc_cursor_destroy(cursor) }
@@ -427,40 +446,46 @@ public final class MongoStore: ChatStore {
     /// Anything that is not a per-document error (network, write concern) is thrown.
     private static func insertMany(_ collection: OpaquePointer, _ messages: [ChatMessage]) throws -> [MongoDriverError] {
         let documents = messages.map(MongoDocuments.document)
-        var pointers: [OpaquePointer?] = documents.map { $0.raw }
+        var pointers: [OpaquePointer?] = documents.map { $0.pointer }
         let options = BSONDocument(["ordered": .bool(false)])
         let reply = BSONDocument()
         var error = bson_error_t()
-        let ok = withExtendedLifetime(documents) {
-            pointers.withUnsafeMutableBufferPointer { buffer in
-                mongoc_collection_insert_many(collection, buffer.baseAddress, buffer.count, options.raw, reply.pointer, &error)
+        return try withExtendedLifetime((documents, options, reply)) {
+            let ok = pointers.withUnsafeMutableBufferPointer { buffer in
+                mongoc_collection_insert_many(collection, buffer.baseAddress, buffer.count, options.pointer, reply.pointer, &error)
             }
+            if ok { return [] }
+            let failure = MongoDriverError(error)
+            let writeErrors = Self.writeErrors(reply.pointer)
+            // No per-document errors means the batch as a whole failed; so does a write-concern error.
+            if writeErrors.isEmpty || Self.hasWriteConcernErrors(reply.pointer) { throw failure }
+            return writeErrors
         }
-        if ok { return [] }
-        let failure = MongoDriverError(error)
-        let writeErrors = Self.writeErrors(reply.raw)
-        // No per-document errors means the batch as a whole failed; so does a write-concern error.
-        if writeErrors.isEmpty || Self.hasWriteConcernErrors(reply.raw) { throw failure }
-        return writeErrors
     }
 
     private static func replaceAll(_ collection: OpaquePointer, _ messages: [ChatMessage]) throws -> ImportOutcome {
-        guard let bulk = mongoc_collection_create_bulk_operation_with_opts(collection, BSONDocument(["ordered": .bool(false)]).raw) else {
+        let bulkOptions = BSONDocument(["ordered": .bool(false)])
+        let created = bulkOptions.withPointer { mongoc_collection_create_bulk_operation_with_opts(collection, $0) }
+        guard let bulk = created else {
             throw StoreError.unavailable("the driver returned no bulk operation")
         }
         defer { mongoc_bulk_operation_destroy(bulk) }
         let upsert = BSONDocument(["upsert": .bool(true)])
         var error = bson_error_t()
         for message in messages {
-            let selector = BSONDocument(["_id": .oid(message.id)])
-            guard mongoc_bulk_operation_replace_one_with_opts(bulk, selector.raw, MongoDocuments.document(message).raw, upsert.raw, &error) else {
-                throw MongoDriverError(error)
+            // The bulk operation copies selector and replacement, so they need only outlive this call.
+            let (selector, replacement) = (BSONDocument(["_id": .oid(message.id)]), MongoDocuments.document(message))
+            let ok = withExtendedLifetime((selector, replacement, upsert)) {
+                mongoc_bulk_operation_replace_one_with_opts(bulk, selector.pointer, replacement.pointer, upsert.pointer, &error)
             }
+            guard ok else { throw MongoDriverError(error) }
         }
         let reply = BSONDocument()
-        guard mongoc_bulk_operation_execute(bulk, reply.pointer, &error) != 0 else { throw MongoDriverError(error) }
-        let read = BSONReader(raw: reply.raw)
-        return ImportOutcome(inserted: Int(read.int64("nUpserted") ?? 0), duplicates: 0, replaced: Int(read.int64("nMatched") ?? 0))
+        return try withExtendedLifetime(reply) {
+            guard mongoc_bulk_operation_execute(bulk, reply.pointer, &error) != 0 else { throw MongoDriverError(error) }
+            let read = BSONReader(raw: reply.pointer)
+            return ImportOutcome(inserted: Int(read.int64("nUpserted") ?? 0), duplicates: 0, replaced: Int(read.int64("nMatched") ?? 0))
+        }
     }
 
     private static func writeErrors(_ reply: OpaquePointer) -> [MongoDriverError] {
