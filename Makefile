@@ -18,7 +18,7 @@ serve: build
 	.build/debug/chatctl serve --host $(HOST) --port $(PORT)
 
 test: deps
-	scripts/with-mongo.sh $(SWIFT) test
+	scripts/with-mongo.sh scripts/run-tests.sh
 
 bench: deps
 	scripts/bench.sh
