@@ -173,13 +173,34 @@ _chatctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    version|user|history|check|config|help)
+    serve|version|user|history|check|config|help)
         # Offer subcommand argument completions
         "_chatctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'version user history check config help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve version user history check config help' -- "${cur}"))
+        ;;
+    esac
+}
+
+_chatctl_serve() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--host --port --env-file)
+    __chatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--host')
+        return
+        ;;
+    '--port')
+        return
+        ;;
+    '--env-file')
+        return
         ;;
     esac
 }

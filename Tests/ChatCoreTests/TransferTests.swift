@@ -206,3 +206,22 @@ func expectExactRoundTrip(from source: any ChatStore, to destination: any ChatSt
         #expect(ProgressLine.duration(3725) == "1h02m")
     }
 }
+
+/// History moves between every pair of stores (SQLite ↔ MongoDB) through Extended JSON, exactly.
+@Suite struct StoreRoundTripTests {
+    static let pairs: [(StoreKind, StoreKind)] = MongoTestEnvironment.storeKinds.flatMap { source in
+        MongoTestEnvironment.storeKinds.map { (source, $0) }
+    }
+
+    @Test(arguments: pairs)
+    func roundTrip(source: StoreKind, destination: StoreKind) async throws {
+        for (format, array) in [(ExtendedJSONFormat.relaxed, false), (.canonical, true)] {
+            try await withStore(source) { from in
+                try await withStore(destination) { to in
+                    try await from.appendMessages(sampleMessages(count: 2500))
+                    try await expectExactRoundTrip(from: from, to: to, format: format, array: array)
+                }
+            }
+        }
+    }
+}

@@ -72,14 +72,10 @@ extension Date {
         self.init(timeIntervalSince1970: TimeInterval(ms) / 1000)
     }
 
-    /// Whole milliseconds, rounded down; a value that is a whole millisecond up to the error of the
-    /// Double arithmetic (Date counts from 2001) comes back exactly, so `Date(millisecondsSince1970:)`
-    /// round-trips every Int64 millisecond a BSON date can hold within Date's range.
+    /// Clamped to what a BSON date holds, so a hostile date cannot trap the conversion.
     public var millisecondsSince1970: Int64 {
-        let scaled = timeIntervalSince1970 * 1000
-        let nearest = scaled.rounded()
-        let tolerance = max(1e-6, (abs(timeIntervalSinceReferenceDate) + abs(timeIntervalSince1970)) * 1000 * 1e-15)
-        if abs(scaled - nearest) <= tolerance { return Int64(nearest) }
-        return Int64(scaled.rounded(.down))
+        let ms = (timeIntervalSince1970 * 1000).rounded()
+        guard ms.isFinite else { return 0 }
+        return Int64(exactly: ms) ?? (ms < 0 ? Int64.min / 2 : Int64.max / 2)
     }
 }
