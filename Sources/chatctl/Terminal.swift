@@ -71,7 +71,7 @@ enum Terminal {
             if count < 0 && errno == EINTR { continue }
             if count <= 0 || byte == 0x0A { break }
             bytes.append(byte)
-            if bytes.count > 4096 { throw (fail("the password on stdin is too long; bcrypt uses at most 72 bytes")) }
+            if bytes.count > 4096 { throw fail("the password on stdin is too long; bcrypt uses at most 72 bytes") }
         }
         if bytes.last == 0x0D { bytes.removeLast() }
         return String(decoding: bytes, as: UTF8.self)
@@ -81,7 +81,7 @@ enum Terminal {
     static func newPassword(fromStdin: Bool, for login: String) throws -> String {
         if fromStdin { return try readStdinLine() }
         guard stdinIsTTY || isatty(STDERR_FILENO) == 1 else {
-            throw (fail("no terminal to ask for the password on; pass --password-stdin and pipe it in"))
+            throw fail("no terminal to ask for the password on; pass --password-stdin and pipe it in")
         }
         for attempt in 1...3 {
             let first = try readSecret(prompt: "Password for \(login): ")
@@ -93,7 +93,7 @@ enum Terminal {
             if first == second { return first }
             warn("the passwords differ\(attempt < 3 ? "; try again" : "")")
         }
-        throw (fail("no password set; type the same password twice, or use --password-stdin"))
+        throw fail("no password set; type the same password twice, or use --password-stdin")
     }
 
     /// Asks "question [y/N]" on the terminal.
@@ -143,7 +143,7 @@ func openStore(_ options: ConfigOptions) async throws -> (AppConfig, any ChatSto
     do {
         config = try options.loader().load()
     } catch {
-        throw (fail("configuration: \(error)"))
+        throw fail("configuration: \(error)")
     }
     var logger = Logger(label: "chatctl")
     logger.logLevel = .error
@@ -151,7 +151,7 @@ func openStore(_ options: ConfigOptions) async throws -> (AppConfig, any ChatSto
         return (config, try await StoreFactory.open(config, logger: logger))
     } catch {
         let fix = config.usesMongo ? "start MongoDB or fix MONGO_HOST (`chatctl check` tells more)" : "check DATA_DIR (`chatctl check` tells more)"
-        throw (fail("cannot open the store: \(error); \(fix)"))
+        throw fail("cannot open the store: \(error); \(fix)")
     }
 }
 
@@ -164,9 +164,12 @@ func withStore<T>(_ options: ConfigOptions, _ body: (AppConfig, any ChatStore) a
         return result
     } catch let error as AdminError {
         await store.close()
-        throw (fail(error.description))
-    } catch {
+        throw fail(error.description)
+    } catch let error as ExitCode {
         await store.close()
         throw error
+    } catch {
+        await store.close()
+        throw fail("\(error); `chatctl check` tells what is wrong with the setup")
     }
 }

@@ -96,7 +96,7 @@ import Testing
         let loader = ConfigLoader(environment: ["DATA_DIR": dir.appendingPathComponent("data").path, "PORT": "65001"], envFile: nil)
         var fixed = loader
         fixed.envFilePath = nil
-        let report = await ConfigCheck(loader: fixed).run()
+        let report = await ConfigCheck(loader: fixed, storeTimeout: .seconds(60)).run()
         #expect(report.ok, "\(report.table)")
         #expect(report.items.first { $0.name == "SECRET_KEY" }?.status == .warn)
         #expect(report.json.hasPrefix("{\"ok\":true,\"items\":["))
@@ -110,7 +110,7 @@ import Testing
         await store.close()
         var loader = ConfigLoader(environment: ["DATA_DIR": dir.path, "PORT": "65002"], envFile: nil)
         loader.envFilePath = nil
-        let report = await ConfigCheck(loader: loader).run()
+        let report = await ConfigCheck(loader: loader, storeTimeout: .seconds(60)).run()
         let item = try #require(report.items.first { $0.name == "passwords" })
         #expect(item.status == .warn)
         #expect(item.detail.contains("1 users"))

@@ -299,7 +299,7 @@ extension CLISandbox {
         let uri = try #require(MongoTestEnvironment.uri)
         let database = MongoTestEnvironment.uniqueDatabaseName()
         let sqlite = try CLISandbox()
-        let messages = sampleMessages(count: 1500)
+        let messages = sampleMessages(count: 1500, beyondYear9999: false)
         try await sqlite.seed(messages)
         let exported = try sqlite.run(["history", "export", "--out", "from-sqlite.json"])
         #expect(exported.status == 0)

@@ -17,12 +17,14 @@ func makeSQLiteStore() async throws -> SQLiteStore {
 }
 
 /// Messages that exercise every corner of the format: escapes, unicode, dates before 1970 and after 9999,
-/// identical timestamps, the largest message.
-func sampleMessages(count: Int = 2500) -> [ChatMessage] {
+/// identical timestamps, the largest message. `beyondYear9999: false` leaves out dates after 9999, which real
+/// MongoDB stores but the Python test server (SecantusDB) cannot decode.
+func sampleMessages(count: Int = 2500, beyondYear9999: Bool = true) -> [ChatMessage] {
     let generator = ObjectIdGenerator()
     let texts = ["hi", "quote \" backslash \\ slash /", "line\nbreak\ttab\r", "\u{1}\u{1F}\u{7F}", "é 漢字 😀 👩‍👩‍👧", "\u{2028}\u{2029}",
                  "<script>alert('x')</script>", String(repeating: "long ", count: 819)]
-    let special: [Int64] = [-62_135_596_800_000, -1, 0, 253_402_300_799_999, 253_402_300_800_000, 4_000_000_000_000_000]
+    let special: [Int64] = [-62_135_596_800_000, -1, 0, 253_402_300_799_999]
+        + (beyondYear9999 ? [253_402_300_800_000, 4_000_000_000_000_000] : [-2_000_000, -86_400_000])
     var messages: [ChatMessage] = []
     for index in 0..<count {
         let ms = index < special.count ? special[index] : 1_795_546_800_000 + Int64(index / 3) * 250  // ties of three
@@ -218,7 +220,8 @@ func expectExactRoundTrip(from source: any ChatStore, to destination: any ChatSt
         for (format, array) in [(ExtendedJSONFormat.relaxed, false), (.canonical, true)] {
             try await withStore(source) { from in
                 try await withStore(destination) { to in
-                    try await from.appendMessages(sampleMessages(count: 2500))
+                    let bothSQLite = source == .sqlite && destination == .sqlite
+                    try await from.appendMessages(sampleMessages(count: 2500, beyondYear9999: bothSQLite))
                     try await expectExactRoundTrip(from: from, to: to, format: format, array: array)
                 }
             }

@@ -54,7 +54,7 @@ public struct ConfigCheck: Sendable {
     /// How long the store may take to answer.
     public var storeTimeout: Duration
 
-    public init(loader: ConfigLoader, storeTimeout: Duration = .seconds(3)) {
+    public init(loader: ConfigLoader, storeTimeout: Duration = .seconds(5)) {
         self.loader = loader
         self.storeTimeout = storeTimeout
     }
