@@ -64,6 +64,7 @@ struct HistoryExportCommand: AsyncParsableCommand {
             if let out {
                 do {
                     let file = try AtomicFileOutput(path: out)
+                    Terminal.removeOnInterrupt(file.temporaryPath)
                     atomic = file
                     output = file
                 } catch {

@@ -73,7 +73,9 @@ struct HistoryImportCommand: AsyncParsableCommand {
         let stream = DocumentStream(input: input, maxDocumentBytes: options.maxDocumentBytes)
         let importer = HistoryImporter(options: options)
         let name = file == "-" ? "stdin" : file
-        let progress = ProgressPrinter(verb: "imported", total: nil)
+        let progress = ProgressPrinter(verb: "read", total: nil)
+        let size = input.size
+        let fraction = { size.map { $0 > 0 ? Double(input.bytesRead) / Double($0) : 1 } }
         var hidden = 0
         let report: (ImportProblem) -> Void = { problem in
             progress.done()
@@ -82,10 +84,10 @@ struct HistoryImportCommand: AsyncParsableCommand {
 
         let summary: ImportSummary
         if dryRun {
-            summary = try await importer.run(stream: stream, store: nil, report: report) { progress.update($0.read) }
+            summary = try await importer.run(stream: stream, store: nil, report: report) { progress.update($0.read, fraction: fraction()) }
         } else {
             summary = try await withStore(config) { _, store in
-                try await importer.run(stream: stream, store: store, report: report) { progress.update($0.read) }
+                try await importer.run(stream: stream, store: store, report: report) { progress.update($0.read, fraction: fraction()) }
             }
         }
         progress.done()

@@ -96,6 +96,19 @@ enum Terminal {
         throw fail("no password set; type the same password twice, or use --password-stdin")
     }
 
+    nonisolated(unsafe) private static var pathToRemove: UnsafeMutablePointer<CChar>?
+
+    /// On Ctrl-C or SIGTERM, removes `path` (an unfinished temporary file) before exiting 130 / 143.
+    static func removeOnInterrupt(_ path: String) {
+        pathToRemove = strdup(path)
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber) { received in
+                if let path = Terminal.pathToRemove { unlink(path) }
+                _exit(128 + received)
+            }
+        }
+    }
+
     /// Asks "question [y/N]" on the terminal.
     static func confirm(_ question: String) -> Bool {
         let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
@@ -123,12 +136,12 @@ final class ProgressPrinter {
         enabled = Terminal.stderrIsTTY
     }
 
-    func update(_ count: Int) {
+    func update(_ count: Int, fraction: Double? = nil) {
         guard enabled else { return }
         let now = ContinuousClock.now
         guard now - lastPrint >= .milliseconds(200) else { return }
         lastPrint = now
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line.render(count: count, now: now)).utf8))
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line.render(count: count, fraction: fraction, now: now)).utf8))
         shown = true
     }
 

@@ -206,6 +206,8 @@ func expectExactRoundTrip(from source: any ChatStore, to destination: any ChatSt
         #expect(line.render(count: 500, now: start + .seconds(5)) == "exported 500 of 1000 (50%), 100/s, ETA 5s")
         #expect(ProgressLine(verb: "imported", total: nil, start: start).render(count: 10, now: start + .seconds(1)) == "imported 10, 10/s")
         #expect(ProgressLine.duration(3725) == "1h02m")
+        #expect(ProgressLine(verb: "read", total: nil, start: start).render(count: 100, fraction: 0.25, now: start + .seconds(10))
+            == "read 100 (25%), 10/s, ETA 30s")
     }
 }
 

@@ -27,16 +27,21 @@ public struct ProgressLine: Sendable {
         self.start = start
     }
 
-    public func render(count: Int, now: ContinuousClock.Instant = .now) -> String {
+    /// `fraction`: how much of the input is done (bytes read / file size) when the count of items is unknown.
+    public func render(count: Int, fraction: Double? = nil, now: ContinuousClock.Instant = .now) -> String {
         let elapsed = max(0.001, Double((now - start).components.attoseconds) / 1e18 + Double((now - start).components.seconds))
         let rate = Double(count) / elapsed
         var text = "\(verb) \(count)"
         if let total, total > 0 {
             text += " of \(total) (\(min(100, count * 100 / total))%)"
+        } else if let fraction, fraction > 0 {
+            text += " (\(min(100, Int(fraction * 100)))%)"
         }
         text += String(format: ", %.0f/s", rate)
         if let total, total > count, rate > 0 {
             text += ", ETA " + Self.duration(Double(total - count) / rate)
+        } else if total == nil, let fraction, fraction > 0.001, fraction < 1 {
+            text += ", ETA " + Self.duration(elapsed * (1 - fraction) / fraction)
         }
         return text
     }
