@@ -187,16 +187,28 @@ public struct HistoryImporter: Sendable {
         batch.reserveCapacity(options.batchSize)
         var reported = 0
 
-        func flush() async throws {
-            guard !batch.isEmpty else { return }
-            defer { batch.removeAll(keepingCapacity: true) }
-            guard !options.dryRun, let store else { return }
-            let outcome = try await store.importMessages(batch, mode: options.mode)
+        // One batch is written while the next is parsed; batches still reach the store one after another, in order.
+        var inFlight: Task<ImportOutcome, any Error>?
+        func settle() async throws {
+            guard let task = inFlight else { return }
+            inFlight = nil
+            let outcome = try await task.value
             summary.inserted += outcome.inserted
             summary.duplicates += outcome.duplicates
             summary.replaced += outcome.replaced
             progress(summary)
         }
+        func flush(last: Bool = false) async throws {
+            try await settle()
+            if !batch.isEmpty, !options.dryRun, let store {
+                let messages = batch
+                let mode = options.mode
+                inFlight = Task { try await store.importMessages(messages, mode: mode) }
+            }
+            batch.removeAll(keepingCapacity: true)
+            if last { try await settle() }
+        }
+        defer { inFlight?.cancel() }
 
         while true {
             let raw: RawDocument
@@ -204,7 +216,7 @@ public struct HistoryImporter: Sendable {
                 guard let next = try stream.next() else { break }
                 raw = next
             } catch let error as DocumentStreamError {
-                try await flush()
+                try await flush(last: true)
                 summary.stopped = error.description
                 return summary
             }
@@ -216,7 +228,7 @@ public struct HistoryImporter: Sendable {
                 if reported < options.maxReportedProblems { report(ImportProblem(line: raw.line, document: raw.index, reason: problem.description)) }
                 reported += 1
                 if options.stopOnError {
-                    try await flush()
+                    try await flush(last: true)
                     summary.stopped = "line \(raw.line): \(problem)"
                     return summary
                 }
@@ -229,7 +241,7 @@ public struct HistoryImporter: Sendable {
                     if reported < options.maxReportedProblems { report(ImportProblem(line: raw.line, document: raw.index, reason: error.reason)) }
                     reported += 1
                     if options.stopOnError {
-                        try await flush()
+                        try await flush(last: true)
                         summary.stopped = "line \(raw.line): \(error.reason)"
                         return summary
                     }
@@ -240,7 +252,7 @@ public struct HistoryImporter: Sendable {
             if batch.count >= options.batchSize { try await flush() }
             if options.dryRun, summary.read % options.batchSize == 0 { progress(summary) }
         }
-        try await flush()
+        try await flush(last: true)
         return summary
     }
 }
