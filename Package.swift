@@ -84,6 +84,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
+            exclude: ["Support/pty_run.py"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -42,8 +42,9 @@ enum Terminal {
             }
             _exit(130)
         }
-        _ = prompt.withCString { write(fd, $0, strlen($0)) }
+        // Echo goes off before the prompt appears, so nothing typed after the prompt is ever shown.
         tcsetattr(fd, TCSAFLUSH, &silent)
+        _ = prompt.withCString { write(fd, $0, strlen($0)) }
         defer {
             tcsetattr(fd, TCSAFLUSH, &original)
             ttyDescriptor = -1
