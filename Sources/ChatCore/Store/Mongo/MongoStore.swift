@@ -24,10 +24,11 @@ public final class MongoStore: ChatStore {
     /// by login, or the index is not used and the match is case-sensitive. Strength 2 ignores case, not accents.
     private static var caseInsensitive: BSONDocument { BSONDocument(["locale": .string("en"), "strength": .int32(2)]) }
     static let defaultServerSelectionTimeoutMS: Int32 = 5000
+    static let defaultSocketTimeoutMS: Int32 = 15000
 
     /// - Parameters:
     ///   - uri: a `mongodb://` or `mongodb+srv://` URI; `serverSelectionTimeoutMS` defaults to 5 s so that
-    ///     start-up fails fast when the server is unreachable.
+    ///     start-up fails fast when the server is unreachable, `socketTimeoutMS` to 15 s (libmongoc: 5 min).
     ///   - threads: size of the thread pool that runs the blocking driver calls.
     public init(uri: String, database: String, threads: Int = 4, logger: Logger) throws {
         MongoDriver.ensureInitialised()
@@ -49,6 +50,11 @@ public final class MongoStore: ChatStore {
 
         if mongoc_uri_get_option_as_int32(parsed, "serverselectiontimeoutms", 0) <= 0 {
             _ = mongoc_uri_set_option_as_int32(parsed, "serverselectiontimeoutms", Self.defaultServerSelectionTimeoutMS)
+        }
+        // libmongoc waits 5 minutes on a silent socket by default: a chat send must fail sooner than that
+        // when the network drops without a reset, so that the client hears "not stored" and /ready turns 503.
+        if mongoc_uri_get_option_as_int32(parsed, "sockettimeoutms", 0) <= 0 {
+            _ = mongoc_uri_set_option_as_int32(parsed, "sockettimeoutms", Self.defaultSocketTimeoutMS)
         }
         if mongoc_uri_get_appname(parsed) == nil { _ = mongoc_uri_set_appname(parsed, "chatctl") }
 
