@@ -24,10 +24,11 @@ public final class MongoStore: ChatStore {
     /// by login, or the index is not used and the match is case-sensitive. Strength 2 ignores case, not accents.
     private static var caseInsensitive: BSONDocument { BSONDocument(["locale": .string("en"), "strength": .int32(2)]) }
     static let defaultServerSelectionTimeoutMS: Int32 = 5000
+    static let defaultSocketTimeoutMS: Int32 = 15000
 
     /// - Parameters:
     ///   - uri: a `mongodb://` or `mongodb+srv://` URI; `serverSelectionTimeoutMS` defaults to 5 s so that
-    ///     start-up fails fast when the server is unreachable.
+    ///     start-up fails fast when the server is unreachable, `socketTimeoutMS` to 15 s (libmongoc: 5 min).
     ///   - threads: size of the thread pool that runs the blocking driver calls.
     public init(uri: String, database: String, threads: Int = 4, logger: Logger) throws {
         MongoDriver.ensureInitialised()
@@ -49,6 +50,11 @@ public final class MongoStore: ChatStore {
 
         if mongoc_uri_get_option_as_int32(parsed, "serverselectiontimeoutms", 0) <= 0 {
             _ = mongoc_uri_set_option_as_int32(parsed, "serverselectiontimeoutms", Self.defaultServerSelectionTimeoutMS)
+        }
+        // libmongoc waits 5 minutes on a silent socket by default: a chat send must fail sooner than that
+        // when the network drops without a reset, so that the client hears "not stored" and /ready turns 503.
+        if mongoc_uri_get_option_as_int32(parsed, "sockettimeoutms", 0) <= 0 {
+            _ = mongoc_uri_set_option_as_int32(parsed, "sockettimeoutms", Self.defaultSocketTimeoutMS)
         }
         if mongoc_uri_get_appname(parsed) == nil { _ = mongoc_uri_set_appname(parsed, "chatctl") }
 
@@ -533,85 +539,5 @@ public final class MongoStore: ChatStore {
         guard let colon = userInfo.firstIndex(of: ":") else { return nil }
         let password = userInfo[userInfo.index(after: colon)...]
         return password.isEmpty ? nil : String(password)
-    }
-}
-
-/// A copy of a cursor's document: the cursor's own is only valid until the next call on it.
-final class FoundDocument {
-    let pointer: OpaquePointer
-
-    /// bson_copy allocates a non-static bson_t, which bson_destroy frees whole.
-    init?(copying source: OpaquePointer) {
-        guard let copy = bson_copy(source) else { return nil }
-        pointer = copy
-    }
-
-    deinit { bson_destroy(pointer) }
-}
-
-extension MongoDocuments {
-    static func user(_ found: FoundDocument) throws -> UserRecord { try user(found.pointer) }
-}
-
-/// An index chatctl creates and `chatctl check` looks for.
-struct RequiredIndex: CustomStringConvertible {
-    var collection: String
-    var name: String
-    var keys: [(String, Int32)]
-    var unique: Bool
-    var caseInsensitive: Bool
-
-    static let all: [RequiredIndex] = [
-        RequiredIndex(collection: "users", name: "login_ci", keys: [("login", 1)], unique: true, caseInsensitive: true),
-        RequiredIndex(collection: "users", name: "email_ci", keys: [("email", 1)], unique: true, caseInsensitive: true),
-        RequiredIndex(collection: "messages", name: "time_1__id_1", keys: [("time", 1), ("_id", 1)], unique: false, caseInsensitive: false),
-        RequiredIndex(collection: "messages", name: "user_1_time_1__id_1", keys: [("user", 1), ("time", 1), ("_id", 1)],
-                      unique: false, caseInsensitive: false),
-    ]
-
-    var description: String {
-        let fields = keys.map(\.0).joined(separator: ",")
-        return "\(collection).\(fields)" + (unique ? " unique" : "") + (caseInsensitive ? ", case-insensitive" : "")
-    }
-
-    /// The `indexes` element of a createIndexes command.
-    var specification: BSONDocument {
-        let key = BSONDocument()
-        for (field, direction) in keys { key.append(field, .int32(direction)) }
-        let spec = BSONDocument(["key": .document(key), "name": .string(name)])
-        if unique { spec.append("unique", .bool(true)) }
-        if caseInsensitive { spec.append("collation", .document(BSONDocument(["locale": .string("en"), "strength": .int32(2)]))) }
-        return spec
-    }
-
-    /// Matched by keys and options, not by name: an equivalent index made by hand counts.
-    func isSatisfied(by index: IndexDescription) -> Bool {
-        index.keys.count == keys.count
-            && zip(index.keys, keys).allSatisfy { $0.0 == $1.0 && $0.1 == Int64($1.1) }
-            && (!unique || index.unique)
-            && (!caseInsensitive || index.collationStrength == 2)
-    }
-}
-
-/// What listIndexes says about one index.
-struct IndexDescription {
-    var keys: [(String, Int64)] = []
-    var unique = false
-    var collationStrength: Int64?
-
-    init(_ raw: OpaquePointer) {
-        BSONReader(raw: raw).forEach { field in
-            switch field.key {
-            case "key":
-                field.forEachChild { key in keys.append((key.key, key.int64 ?? 0)) }
-            case "unique":
-                unique = (field.int64 ?? 0) != 0
-            case "collation":
-                field.forEachChild { option in
-                    if option.key == "strength" { collationStrength = option.int64 }
-                }
-            default: break
-            }
-        }
     }
 }
