@@ -22,17 +22,12 @@ import Testing
         #expect(config.secretKey?.base64 == key)
     }
 
-    @Test func completionsAreCurrent() throws {
+    @Test func completionsAreCurrent() async throws {
+        let sandbox = try CLISandbox()
         for (shell, file) in [("bash", "chatctl.bash"), ("zsh", "_chatctl"), ("fish", "chatctl.fish")] {
-            let process = Process()
-            process.executableURL = chatctlBinary
-            process.arguments = ["--generate-completion-script", shell]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let generated = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+            let result = try await sandbox.run(["--generate-completion-script", shell])
+            let generated = result.stdoutBytes
+            #expect(result.status == 0)
             let committed = try Data(contentsOf: packageRoot.appendingPathComponent("completions/\(file)"))
             #expect(generated == committed, "completions/\(file) is out of date: run scripts/gen-completions.sh")
         }

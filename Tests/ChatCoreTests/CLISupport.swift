@@ -7,7 +7,7 @@ let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 /// The built executable (`swift build` or `swift test` builds it).
 let chatctlBinary: URL = packageRoot.appendingPathComponent(".build/debug/chatctl")
 
-struct CLIResult {
+struct CLIResult: Sendable {
     var status: Int32
     var stdout: String
     var stderr: String
@@ -15,7 +15,7 @@ struct CLIResult {
 }
 
 /// A temporary working directory with its own DATA_DIR (SQLite), for running chatctl as a user would.
-struct CLISandbox {
+struct CLISandbox: Sendable {
     let directory: URL
     var environment: [String: String]
 
@@ -40,9 +40,14 @@ struct CLISandbox {
         try Data(bytes).write(to: directory.appendingPathComponent(name))
     }
 
-    /// Runs chatctl with `arguments`, feeding `stdin` (nothing: /dev/null), from the sandbox directory.
+    /// Runs chatctl with `arguments`, feeding `stdin` (an empty file when nil), from the sandbox directory.
+    /// The wait happens on a thread of its own, never on the tests' cooperative pool.
     @discardableResult
-    func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) throws -> CLIResult {
+    func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) async throws -> CLIResult {
+        try await offThePool { try self.runBlocking(arguments, stdin: stdin, environment: extra) }
+    }
+
+    func runBlocking(_ arguments: [String], stdin: String?, environment extra: [String: String]) throws -> CLIResult {
         guard FileManager.default.isExecutableFile(atPath: chatctlBinary.path) else {
             Issue.record("build chatctl first: \(chatctlBinary.path) is missing")
             return CLIResult(status: -1, stdout: "", stderr: "", stdoutBytes: Data())
@@ -79,5 +84,15 @@ struct CLISandbox {
         let err = try Data(contentsOf: errURL)
         return CLIResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
                          stderr: String(decoding: err, as: UTF8.self), stdoutBytes: out)
+    }
+}
+
+/// Runs blocking work (waiting for a child process) on a dispatch thread, so that tests running in parallel
+/// on the cooperative pool are not starved.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try body() })
+        }
     }
 }

@@ -8,28 +8,28 @@ import Testing
     @Test func userAddListPasswdRemove() async throws {
         let sandbox = try CLISandbox()
         let secret = "correct horse battery"
-        let add = try sandbox.run(["user", "add", "alice", "--email", "alice@example.com", "--password-stdin"], stdin: secret + "\n")
+        let add = try await sandbox.run(["user", "add", "alice", "--email", "alice@example.com", "--password-stdin"], stdin: secret + "\n")
         #expect(add.status == 0, "\(add.stderr)")
         #expect(!add.stdout.contains(secret) && !add.stderr.contains(secret))
 
-        let duplicate = try sandbox.run(["user", "add", "alice", "--email", "other@example.com", "--password-stdin"], stdin: secret + "\n")
+        let duplicate = try await sandbox.run(["user", "add", "alice", "--email", "other@example.com", "--password-stdin"], stdin: secret + "\n")
         #expect(duplicate.status == 1)
         #expect(duplicate.stderr.hasPrefix("chatctl: login 'alice' is taken;"))
         #expect(duplicate.stderr.split(separator: "\n").count == 1)
 
-        let sameEmail = try sandbox.run(["user", "add", "bob", "--email", "ALICE@example.com", "--password-stdin"], stdin: secret + "\n")
+        let sameEmail = try await sandbox.run(["user", "add", "bob", "--email", "ALICE@example.com", "--password-stdin"], stdin: secret + "\n")
         #expect(sameEmail.status == 1)
         #expect(sameEmail.stderr.contains("already registered"))
 
-        let weak = try sandbox.run(["user", "add", "carol", "--email", "carol@example.com", "--password-stdin"], stdin: "short\n")
+        let weak = try await sandbox.run(["user", "add", "carol", "--email", "carol@example.com", "--password-stdin"], stdin: "short\n")
         #expect(weak.status == 1)
         #expect(weak.stderr.contains("at least 8"))
         #expect(!weak.stderr.contains("short\n") || weak.stderr.contains("password"))
 
-        let badLogin = try sandbox.run(["user", "add", "no spaces", "--email", "x@example.com", "--password-stdin"], stdin: secret + "\n")
+        let badLogin = try await sandbox.run(["user", "add", "no spaces", "--email", "x@example.com", "--password-stdin"], stdin: secret + "\n")
         #expect(badLogin.status == 1)
 
-        let list = try sandbox.run(["user", "list", "--json"])
+        let list = try await sandbox.run(["user", "list", "--json"])
         #expect(list.status == 0)
         let users = try #require(try JSONSerialization.jsonObject(with: list.stdoutBytes) as? [[String: Any]])
         #expect(users.count == 1)
@@ -39,7 +39,7 @@ import Testing
         #expect(users[0]["created"] is String)
         #expect(!list.stdout.contains(secret) && !list.stdout.contains("$2"))
 
-        let table = try sandbox.run(["user", "list"])
+        let table = try await sandbox.run(["user", "list"])
         #expect(table.stdout.contains("alice@example.com"))
 
         // The stored hash uses BCRYPT_COST and verifies.
@@ -48,47 +48,47 @@ import Testing
         #expect(stored.password.hasPrefix("$2b$04$") || stored.password.hasPrefix("$2a$04$") || stored.password.hasPrefix("$2y$04$"))
         #expect(try await PasswordHasher(cost: 4).verify(secret, against: stored.password))
 
-        let passwd = try sandbox.run(["user", "passwd", "alice", "--password-stdin"], stdin: "a new password\n")
+        let passwd = try await sandbox.run(["user", "passwd", "alice", "--password-stdin"], stdin: "a new password\n")
         #expect(passwd.status == 0, "\(passwd.stderr)")
         let updated = try #require(try await store.user(login: "alice"))
         #expect(try await PasswordHasher(cost: 4).verify("a new password", against: updated.password))
-        #expect(try sandbox.run(["user", "passwd", "nobody", "--password-stdin"], stdin: "whatever123\n").status == 1)
+        #expect(try await sandbox.run(["user", "passwd", "nobody", "--password-stdin"], stdin: "whatever123\n").status == 1)
 
         // Removal needs --yes without a terminal, and keeps the user's messages.
         try await store.appendMessages([ChatMessage(id: ObjectIdGenerator().next(), user: "alice", text: "keep me", time: Date())])
-        let refused = try sandbox.run(["user", "remove", "alice"])
+        let refused = try await sandbox.run(["user", "remove", "alice"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("--yes"))
-        let removed = try sandbox.run(["user", "remove", "alice", "--yes"])
+        let removed = try await sandbox.run(["user", "remove", "alice", "--yes"])
         #expect(removed.status == 0)
         #expect(try await store.user(login: "alice") == nil)
         #expect(try await store.countMessages(matching: MessageFilter(user: "alice")) == 1)
-        #expect(try sandbox.run(["user", "remove", "alice", "--yes"]).status == 1)
-        #expect(try sandbox.run(["user", "list", "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+        #expect(try await sandbox.run(["user", "remove", "alice", "--yes"]).status == 1)
+        #expect(try await sandbox.run(["user", "list", "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
     }
 
-    @Test func usageErrorsExit2() throws {
+    @Test func usageErrorsExit2() async throws {
         let sandbox = try CLISandbox()
-        #expect(try sandbox.run(["user", "add"]).status == 2)
-        #expect(try sandbox.run(["history", "export", "--since", "whenever"]).status == 2)
-        #expect(try sandbox.run(["history", "import", "x.json", "--mode", "merge"]).status == 2)
-        #expect(try sandbox.run(["nonsense"]).status == 2)
-        let help = try sandbox.run(["history", "export", "--help"])
+        #expect(try await sandbox.run(["user", "add"]).status == 2)
+        #expect(try await sandbox.run(["history", "export", "--since", "whenever"]).status == 2)
+        #expect(try await sandbox.run(["history", "import", "x.json", "--mode", "merge"]).status == 2)
+        #expect(try await sandbox.run(["nonsense"]).status == 2)
+        let help = try await sandbox.run(["history", "export", "--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("Examples:"))
     }
 
-    @Test func everyCommandHasHelpWithExamples() throws {
+    @Test func everyCommandHasHelpWithExamples() async throws {
         let sandbox = try CLISandbox()
         for command in [["user", "add"], ["user", "list"], ["user", "passwd"], ["user", "remove"], ["history", "export"],
                         ["history", "import"], ["check"], ["config", "init"], ["user"], ["history"], ["config"]] {
-            let help = try sandbox.run(command + ["--help"])
+            let help = try await sandbox.run(command + ["--help"])
             #expect(help.status == 0)
             #expect(help.stdout.contains("Example"), "\(command)")
         }
     }
 
-    @Test func exportFiltersAndFormats() throws {
+    @Test func exportFiltersAndFormats() async throws {
         let sandbox = try CLISandbox()
         try sandbox.write("in.json", """
             {"_id":{"$oid":"5f1d7a3b2c4e5f6a7b8c9d01"},"user":"alice","msg":"old","time":{"$date":"2020-01-01T00:00:00Z"}}
@@ -97,8 +97,8 @@ import Testing
             {"_id":{"$oid":"5f1d7a3b2c4e5f6a7b8c9d04"},"user":"alice","msg":"ancient","time":{"$date":{"$numberLong":"-86400000"}}}
 
             """)
-        #expect(try sandbox.run(["history", "import", "in.json"]).status == 0)
-        let all = try sandbox.run(["history", "export"])
+        #expect(try await sandbox.run(["history", "import", "in.json"]).status == 0)
+        let all = try await sandbox.run(["history", "export"])
         #expect(all.status == 0)
         #expect(all.stderr.isEmpty)
         #expect(all.stdout == """
@@ -108,28 +108,28 @@ import Testing
             {"_id":{"$oid":"5f1d7a3b2c4e5f6a7b8c9d03"},"user":"alice","msg":"new","time":{"$date":"2026-11-24T19:00:00.123Z"}}
 
             """)
-        let alice = try sandbox.run(["history", "export", "--user", "alice", "--since", "2019-12-31", "--until", "2026-11-24T19:00:00.123Z"])
+        let alice = try await sandbox.run(["history", "export", "--user", "alice", "--since", "2019-12-31", "--until", "2026-11-24T19:00:00.123Z"])
         #expect(alice.stdout.split(separator: "\n").map { $0.contains("\"old\"") } == [true])
-        let canonical = try sandbox.run(["history", "export", "--canonical", "--array", "--since", "2025-01-01"])
+        let canonical = try await sandbox.run(["history", "export", "--canonical", "--array", "--since", "2025-01-01"])
         #expect(canonical.stdout == """
             [{"_id":{"$oid":"5f1d7a3b2c4e5f6a7b8c9d02"},"user":"bob","msg":"mid","time":{"$date":{"$numberLong":"1748779200500"}}},\
             {"_id":{"$oid":"5f1d7a3b2c4e5f6a7b8c9d03"},"user":"alice","msg":"new","time":{"$date":{"$numberLong":"1795546800123"}}}]
 
             """)
-        let recent = try sandbox.run(["history", "export", "--since", "3650d"])
+        let recent = try await sandbox.run(["history", "export", "--since", "3650d"])
         #expect(recent.stdout.split(separator: "\n").count == 3)
 
-        let toFile = try sandbox.run(["history", "export", "--out", "out.json"])
+        let toFile = try await sandbox.run(["history", "export", "--out", "out.json"])
         #expect(toFile.status == 0)
         #expect(toFile.stdout.isEmpty)
         #expect(try String(contentsOfFile: sandbox.path("out.json"), encoding: .utf8) == all.stdout)
         #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.directory.path).filter { $0.contains(".tmp-") }.isEmpty)
-        let unwritable = try sandbox.run(["history", "export", "--out", "/nonexistent-dir/x.json"])
+        let unwritable = try await sandbox.run(["history", "export", "--out", "/nonexistent-dir/x.json"])
         #expect(unwritable.status == 1)
         #expect(unwritable.stderr.hasPrefix("chatctl: "))
     }
 
-    @Test func importReportsBadLinesWithLineNumbers() throws {
+    @Test func importReportsBadLinesWithLineNumbers() async throws {
         let sandbox = try CLISandbox()
         var bytes = Array("""
             {"_id":{"$oid":"5f1d7a3b2c4e5f6a7b8c9d01"},"user":"alice","msg":"one","time":{"$date":"2026-11-24T19:00:00Z"}}
@@ -142,7 +142,7 @@ import Testing
         bytes += Array(#"{"user":"alice","msg":""#.utf8) + Array(repeating: UInt8(ascii: "x"), count: 1_100_000) + Array("\"}\n".utf8)
         bytes += Array(#"{"user":"bob","msg":"last","time":{"$date":"2026-11-24T19:00:01Z"}}"#.utf8) + [0x0A]
         try sandbox.write("mixed.json", bytes: bytes)
-        let result = try sandbox.run(["history", "import", "mixed.json"])
+        let result = try await sandbox.run(["history", "import", "mixed.json"])
         #expect(result.status == 0)
         let lines = result.stderr.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("chatctl: mixed.json:2: malformed JSON") })
@@ -152,23 +152,23 @@ import Testing
         #expect(lines.last == "mixed.json: 7 read, 2 inserted, 1 skipped as duplicates, 0 replaced, 4 rejected")
         #expect(result.stdout.isEmpty)
 
-        let stopped = try sandbox.run(["history", "import", "--stop-on-error", "mixed.json"])
+        let stopped = try await sandbox.run(["history", "import", "--stop-on-error", "mixed.json"])
         #expect(stopped.status == 1)
         #expect(stopped.stderr.contains("stopped at mixed.json line 2"))
 
-        let dry = try sandbox.run(["history", "import", "--dry-run", "-"], stdin: String(decoding: bytes, as: UTF8.self))
+        let dry = try await sandbox.run(["history", "import", "--dry-run", "-"], stdin: String(decoding: bytes, as: UTF8.self))
         #expect(dry.status == 0)
         #expect(dry.stderr.contains("dry run: 7 read"))
 
-        let broken = try sandbox.run(["history", "import", "-"], stdin: "[{\"user\":\"a\",\"msg\":\"b\",\"time\":{\"$date\":\"2026-11-24T19:00:00Z\"}},")
+        let broken = try await sandbox.run(["history", "import", "-"], stdin: "[{\"user\":\"a\",\"msg\":\"b\",\"time\":{\"$date\":\"2026-11-24T19:00:00Z\"}},")
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("not closed"))
 
-        let empty = try sandbox.run(["history", "import", "-"], stdin: "")
+        let empty = try await sandbox.run(["history", "import", "-"], stdin: "")
         #expect(empty.status == 0)
         #expect(empty.stderr.contains("0 read"))
 
-        let missing = try sandbox.run(["history", "import", "nope.json"])
+        let missing = try await sandbox.run(["history", "import", "nope.json"])
         #expect(missing.status == 1)
         #expect(missing.stderr.hasPrefix("chatctl: cannot open nope.json"))
     }
@@ -179,16 +179,16 @@ import Testing
         try await source.seed(messages)
         let sourceEnv: [String: String] = [:]
         for (name, flags) in [("lines.json", [String]()), ("array.json", ["--array"]), ("canonical.json", ["--canonical"])] {
-            let export = try source.run(["history", "export", "--out", name] + flags, environment: sourceEnv)
+            let export = try await source.run(["history", "export", "--out", name] + flags, environment: sourceEnv)
             #expect(export.status == 0, "\(export.stderr)")
             let destination = try CLISandbox()
             let env = ["MAX_MESSAGE_BYTES": "1048576"]
-            let first = try destination.run(["history", "import", source.path(name)], environment: env)
+            let first = try await destination.run(["history", "import", source.path(name)], environment: env)
             #expect(first.status == 0)
             #expect(first.stderr.hasSuffix("2100 read, 2100 inserted, 0 skipped as duplicates, 0 replaced, 0 rejected\n"), "\(first.stderr)")
-            let second = try destination.run(["history", "import", source.path(name)], environment: env)
+            let second = try await destination.run(["history", "import", source.path(name)], environment: env)
             #expect(second.stderr.hasSuffix("2100 read, 0 inserted, 2100 skipped as duplicates, 0 replaced, 0 rejected\n"))
-            let reexport = try destination.run(["history", "export"] + flags)
+            let reexport = try await destination.run(["history", "export"] + flags)
             #expect(reexport.stdoutBytes == (try Data(contentsOf: URL(fileURLWithPath: source.path(name)))), "\(name)")
         }
     }
@@ -205,23 +205,25 @@ import Testing
         direct.environment = sandbox.environment
         direct.standardOutput = pipe
         direct.standardError = errPipe
-        try direct.run()
-        _ = pipe.fileHandleForReading.readData(ofLength: 4096)
-        try pipe.fileHandleForReading.close()
-        direct.waitUntilExit()
-        let stderr = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = try await offThePool {
+            try direct.run()
+            _ = pipe.fileHandleForReading.readData(ofLength: 4096)
+            try pipe.fileHandleForReading.close()
+            direct.waitUntilExit()
+            return String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
         #expect(direct.terminationReason == .exit)
         #expect(direct.terminationStatus == 0)
         #expect(stderr.isEmpty)
     }
 
-    @Test func checkReportsABrokenEnvFile() throws {
+    @Test func checkReportsABrokenEnvFile() async throws {
         let sandbox = try CLISandbox()
         try sandbox.write(".env", "PORT=eighty\nSECERT_KEY=abc\nHOST=127.0.0.1\nLOG_LEVL=debug\nUNRELATED_THING=1\n")
         var environment = sandbox.environment
         environment["PORT"] = nil
         let clean = CLISandbox(directory: sandbox.directory, environment: environment)
-        let result = try clean.run(["check", "--json"])
+        let result = try await clean.run(["check", "--json"])
         #expect(result.status == 1)
         let json = try #require(try JSONSerialization.jsonObject(with: result.stdoutBytes) as? [String: Any])
         #expect(json["ok"] as? Bool == false)
@@ -235,25 +237,25 @@ import Testing
         #expect(!items.contains { $0["name"] == "UNRELATED_THING" })
         #expect(result.stdout.hasPrefix("{\"ok\":false,\"items\":["))
 
-        let table = try clean.run(["check"])
+        let table = try await clean.run(["check"])
         #expect(table.status == 1)
         #expect(table.stdout.contains("fail    PORT"))
     }
 
-    @Test func checkPassesOnAGoodSetup() throws {
+    @Test func checkPassesOnAGoodSetup() async throws {
         let sandbox = try CLISandbox()
-        #expect(try sandbox.run(["config", "init"]).status == 0)
+        #expect(try await sandbox.run(["config", "init"]).status == 0)
         var environment = sandbox.environment
         environment["PORT"] = "0"
-        let result = try sandbox.run(["check", "--json"], environment: ["PORT": "65000"])
+        let result = try await sandbox.run(["check", "--json"], environment: ["PORT": "65000"])
         #expect(result.status == 0, "\(result.stdout)")
         let json = try #require(try JSONSerialization.jsonObject(with: result.stdoutBytes) as? [String: Any])
         #expect(json["ok"] as? Bool == true)
     }
 
-    @Test func configInitWritesAFreshKeyAndNeverOverwrites() throws {
+    @Test func configInitWritesAFreshKeyAndNeverOverwrites() async throws {
         let sandbox = try CLISandbox()
-        let first = try sandbox.run(["config", "init"])
+        let first = try await sandbox.run(["config", "init"])
         #expect(first.status == 0)
         let text = try String(contentsOfFile: sandbox.path(".env"), encoding: .utf8)
         let env = try EnvFile.parse(text)
@@ -262,12 +264,12 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: sandbox.path(".env"))
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
 
-        let second = try sandbox.run(["config", "init"])
+        let second = try await sandbox.run(["config", "init"])
         #expect(second.status == 1)
         #expect(second.stderr.hasPrefix("chatctl: .env already exists"))
         #expect(try String(contentsOfFile: sandbox.path(".env"), encoding: .utf8) == text)
 
-        let other = try sandbox.run(["config", "init", "--path", "other.env"])
+        let other = try await sandbox.run(["config", "init", "--path", "other.env"])
         #expect(other.status == 0)
         let otherKey = try EnvFile.load(path: sandbox.path("other.env")).values["SECRET_KEY"]
         #expect(otherKey != key)
@@ -301,27 +303,27 @@ extension CLISandbox {
         let sqlite = try CLISandbox()
         let messages = sampleMessages(count: 1500, beyondYear9999: false)
         try await sqlite.seed(messages)
-        let exported = try sqlite.run(["history", "export", "--out", "from-sqlite.json"])
+        let exported = try await sqlite.run(["history", "export", "--out", "from-sqlite.json"])
         #expect(exported.status == 0)
 
         let mongo = try CLISandbox()
         let env = ["MONGO_HOST": uri, "MONGO_DB_NAME": database, "MAX_MESSAGE_BYTES": "1048576"]
-        let first = try mongo.run(["history", "import", sqlite.path("from-sqlite.json")], environment: env)
+        let first = try await mongo.run(["history", "import", sqlite.path("from-sqlite.json")], environment: env)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stderr.hasSuffix("1500 read, 1500 inserted, 0 skipped as duplicates, 0 replaced, 0 rejected\n"), "\(first.stderr)")
-        let again = try mongo.run(["history", "import", sqlite.path("from-sqlite.json")], environment: env)
+        let again = try await mongo.run(["history", "import", sqlite.path("from-sqlite.json")], environment: env)
         #expect(again.stderr.hasSuffix("1500 read, 0 inserted, 1500 skipped as duplicates, 0 replaced, 0 rejected\n"), "\(again.stderr)")
-        let back = try mongo.run(["history", "export"], environment: env)
+        let back = try await mongo.run(["history", "export"], environment: env)
         #expect(back.stdoutBytes == (try Data(contentsOf: URL(fileURLWithPath: sqlite.path("from-sqlite.json")))))
 
-        let add = try mongo.run(["user", "add", "alice", "--email", "alice@example.com", "--password-stdin"], stdin: "long enough\n", environment: env)
+        let add = try await mongo.run(["user", "add", "alice", "--email", "alice@example.com", "--password-stdin"], stdin: "long enough\n", environment: env)
         #expect(add.status == 0, "\(add.stderr)")
-        #expect(try mongo.run(["user", "add", "alice", "--email", "b@example.com", "--password-stdin"], stdin: "long enough\n", environment: env).status == 1)
-        let list = try mongo.run(["user", "list", "--json"], environment: env)
+        #expect(try await mongo.run(["user", "add", "alice", "--email", "b@example.com", "--password-stdin"], stdin: "long enough\n", environment: env).status == 1)
+        let list = try await mongo.run(["user", "list", "--json"], environment: env)
         #expect(list.stdout.contains("\"login\":\"alice\""))
-        let check = try mongo.run(["check", "--json"], environment: env.merging(["PORT": "65003"]) { $1 })
+        let check = try await mongo.run(["check", "--json"], environment: env.merging(["PORT": "65003"]) { $1 })
         #expect(check.status == 0, "\(check.stdout)")
-        #expect(try mongo.run(["user", "remove", "alice", "--yes"], environment: env).status == 0)
+        #expect(try await mongo.run(["user", "remove", "alice", "--yes"], environment: env).status == 0)
 
         let store = try MongoStore(uri: uri, database: database, threads: 1, logger: Logger(label: "test"))
         try await store.dropDatabase()
@@ -333,9 +335,14 @@ extension CLISandbox {
 @Suite struct CLITerminalTests {
     static let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    func onTerminal(_ sandbox: CLISandbox, _ answers: [String], _ arguments: [String]) throws -> (Int32, String) {
+    func onTerminal(_ sandbox: CLISandbox, _ answers: [String], _ arguments: [String]) async throws -> (Int32, String) {
+        let python = try #require(Self.python)
+        return try await offThePool { try Self.runOnTerminal(python: python, sandbox, answers, arguments) }
+    }
+
+    static func runOnTerminal(python: String, _ sandbox: CLISandbox, _ answers: [String], _ arguments: [String]) throws -> (Int32, String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.python))
+        process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [packageRoot.appendingPathComponent("Tests/ChatCoreTests/Support/pty_run.py").path] + answers + ["--", chatctlBinary.path] + arguments
         process.currentDirectoryURL = sandbox.directory
         process.environment = sandbox.environment
@@ -348,10 +355,10 @@ extension CLISandbox {
     }
 
     @Test(.enabled(if: python != nil, "python3 runs the pseudo-terminal"))
-    func passwordPromptsDoNotEcho() throws {
+    func passwordPromptsDoNotEcho() async throws {
         let sandbox = try CLISandbox()
         let secret = "typed-on-a-tty-1"
-        let (status, shown) = try onTerminal(sandbox, ["Password for zed:", secret, "Again:", secret],
+        let (status, shown) = try await onTerminal(sandbox, ["Password for zed:", secret, "Again:", secret],
                                              ["user", "add", "zed", "--email", "zed@example.com"])
         #expect(status == 0, "\(shown)")
         #expect(shown.contains("Password for zed:"))
@@ -359,17 +366,17 @@ extension CLISandbox {
         #expect(shown.contains("added user zed"))
         #expect(!shown.contains(secret), "the password was echoed: \(shown)")
 
-        let (mismatch, shown2) = try onTerminal(sandbox, ["Password for zed:", "first-password", "Again:", "other-password",
+        let (mismatch, shown2) = try await onTerminal(sandbox, ["Password for zed:", "first-password", "Again:", "other-password",
                                                           "Password for zed:", "third-password", "Again:", "third-password"],
                                                 ["user", "passwd", "zed"])
         #expect(mismatch == 0, "\(shown2)")
         #expect(shown2.contains("the passwords differ"))
         #expect(!shown2.contains("third-password") && !shown2.contains("first-password"))
 
-        let (declined, shown3) = try onTerminal(sandbox, ["[y/N]", "n"], ["user", "remove", "zed"])
+        let (declined, shown3) = try await onTerminal(sandbox, ["[y/N]", "n"], ["user", "remove", "zed"])
         #expect(declined == 1)
         #expect(shown3.contains("not removed"))
-        let (confirmed, _) = try onTerminal(sandbox, ["[y/N]", "y"], ["user", "remove", "zed"])
+        let (confirmed, _) = try await onTerminal(sandbox, ["[y/N]", "y"], ["user", "remove", "zed"])
         #expect(confirmed == 0)
     }
 }
