@@ -51,6 +51,10 @@ struct HistoryExportCommand: AsyncParsableCommand {
         if let since, TimeSpec.parse(since) == nil { throw ValidationError("--since '\(since)' is not \(TimeSpec.help)") }
         if let until, TimeSpec.parse(until) == nil { throw ValidationError("--until '\(until)' is not \(TimeSpec.help)") }
         if out == "" { throw ValidationError("--out needs a file name") }
+        let now = Date()
+        if let since, let until, let from = TimeSpec.parse(since, now: now), let to = TimeSpec.parse(until, now: now), from >= to {
+            throw ValidationError("--since \(since) is not before --until \(until): nothing could match")
+        }
     }
 
     func run() async throws {

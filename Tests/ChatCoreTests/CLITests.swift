@@ -71,6 +71,7 @@ import Testing
         let sandbox = try CLISandbox()
         #expect(try await sandbox.run(["user", "add"]).status == 2)
         #expect(try await sandbox.run(["history", "export", "--since", "whenever"]).status == 2)
+        #expect(try await sandbox.run(["history", "export", "--since", "1d", "--until", "2d"]).status == 2)
         #expect(try await sandbox.run(["history", "import", "x.json", "--mode", "merge"]).status == 2)
         #expect(try await sandbox.run(["nonsense"]).status == 2)
         let help = try await sandbox.run(["history", "export", "--help"])
