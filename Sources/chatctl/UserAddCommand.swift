@@ -11,7 +11,7 @@ struct UserAddCommand: AsyncParsableCommand {
 
             Examples:
               chatctl user add alice --email alice@example.com
-              printf '%s\\n' "$PASSWORD" | chatctl user add alice --email alice@example.com --password-stdin
+              echo "$PW" | chatctl user add alice --email a@example.com --password-stdin
             """
     )
 

@@ -10,7 +10,7 @@ struct UserCommand: AsyncParsableCommand {
 
             Examples:
               chatctl user add alice --email alice@example.com
-              printf '%s\\n' "$PASSWORD" | chatctl user add bob --email bob@example.com --password-stdin
+              echo "$PW" | chatctl user add bob --email bob@example.com --password-stdin
               chatctl user list --json
               chatctl user passwd alice
               chatctl user remove bob --yes

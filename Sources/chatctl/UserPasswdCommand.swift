@@ -11,7 +11,7 @@ struct UserPasswdCommand: AsyncParsableCommand {
 
             Examples:
               chatctl user passwd alice
-              printf '%s\\n' "$PASSWORD" | chatctl user passwd alice --password-stdin
+              echo "$PW" | chatctl user passwd alice --password-stdin
             """
     )
 
