@@ -43,6 +43,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case unknownCursor(String)
     case unavailable(String)
     case corrupt(String)
+    /// A message feed cannot go on from its position (the server no longer holds that far back):
+    /// following must start over from now, and what was inserted meanwhile is not delivered.
+    case feedLost(String)
 
     public var description: String {
         switch self {
@@ -51,6 +54,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .unknownCursor(let id): "no message with id \(id)"
         case .unavailable(let why): "store unavailable: \(why)"
         case .corrupt(let why): "store holds unreadable data: \(why)"
+        case .feedLost(let why): "message feed lost: \(why)"
         }
     }
 }
