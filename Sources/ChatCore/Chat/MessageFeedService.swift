@@ -54,7 +54,7 @@ public final class MessageFeedService: Service, Sendable {
                 await self.drainUntilFinished()
             }
             // Cancelled on graceful shutdown, which the HTTP server (listed after this service) has finished by then.
-            try? await cancelWhenGracefulShutdown {
+            await cancelWhenGracefulShutdown {
                 await self.followWithRetries()
             }
             self.wakeUpContinuation.finish()

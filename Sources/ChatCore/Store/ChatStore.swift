@@ -27,6 +27,8 @@ public protocol ChatStore: Sendable {
     /// The newest `limit` messages before `cursor` (all when nil), newest first.
     /// Throws `StoreError.unknownCursor` when the cursor names no stored message.
     func messages(before cursor: ObjectId?, limit: Int) async throws -> [ChatMessage]
+    /// The message with this id, if stored.
+    func message(id: ObjectId) async throws -> ChatMessage?
     /// Up to `limit` messages after `cursor` in history order, oldest first.
     /// Throws `StoreError.unknownCursor` when the cursor names no stored message.
     func messages(after cursor: ObjectId, limit: Int) async throws -> [ChatMessage]

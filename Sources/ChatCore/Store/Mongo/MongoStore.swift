@@ -219,6 +219,12 @@ public final class MongoStore: ChatStore {
         }
     }
 
+    public func message(id: ObjectId) async throws -> ChatMessage? {
+        try await withCollection("messages") { collection in
+            try Self.findOne(collection, BSONDocument(["_id": .oid(id)]), collation: false).map { try MongoDocuments.message($0.pointer) }
+        }
+    }
+
     public func messages(after cursor: ObjectId, limit: Int) async throws -> [ChatMessage] {
         guard limit > 0 else { return [] }
         return try await withCollection("messages") { collection in
