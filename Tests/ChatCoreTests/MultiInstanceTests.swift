@@ -176,3 +176,8 @@ struct MultiInstanceTests {
         }
     }
 }
+
+/// A message the feed broadcasts live must still be young enough for a `?since=` replay to remember it.
+@Test func feedHorizonIsWithinTheReplayOverlap() {
+    #expect(MessageFeedService.liveHorizon < LoopShard.liveOverlap)
+}

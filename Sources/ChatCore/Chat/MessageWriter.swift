@@ -37,11 +37,14 @@ public final class MessageWriter: Service, Sendable {
     public let maxBatch: Int
     /// False when a message feed broadcasts what is stored.
     public let broadcastsCommits: Bool
+    /// Told of every stored batch (the feed, which then watches that it reports them).
+    private let committed: (@Sendable ([ChatMessage]) -> Void)?
 
     public init(store: any ChatStore, hub: ChatHub, metrics: ChatMetrics, logger: Logger, capacity: Int = 100_000, maxBatch: Int = 2_000,
-                broadcastsCommits: Bool = true) {
+                broadcastsCommits: Bool = true, committed: (@Sendable ([ChatMessage]) -> Void)? = nil) {
         self.store = store
         self.broadcastsCommits = broadcastsCommits
+        self.committed = committed
         self.hub = hub
         self.metrics = metrics
         self.logger = logger
@@ -117,6 +120,7 @@ public final class MessageWriter: Service, Sendable {
         }
         metrics.messagesStored.add(messages.count, ordering: .relaxed)
         metrics.commitBatches.add(1, ordering: .relaxed)
+        committed?(messages)
         if broadcastsCommits { hub.broadcast(messages: messages) }
     }
 }

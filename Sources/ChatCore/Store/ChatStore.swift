@@ -48,6 +48,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// A message feed cannot go on from its position (the server no longer holds that far back):
     /// following must start over from now, and what was inserted meanwhile is not delivered.
     case feedLost(String)
+    /// The store has no message feed (MongoDB: a standalone server, not a replica set).
+    case feedUnsupported(String)
 
     public var description: String {
         switch self {
@@ -57,6 +59,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .unavailable(let why): "store unavailable: \(why)"
         case .corrupt(let why): "store holds unreadable data: \(why)"
         case .feedLost(let why): "message feed lost: \(why)"
+        case .feedUnsupported(let why): "no message feed: \(why)"
         }
     }
 }

@@ -27,12 +27,21 @@ public struct ChatServer: Sendable {
         self.logger = logger
         metrics = ChatMetrics()
         hub = ChatHub(metrics: metrics, outboundBufferBytes: config.outboundBufferBytes)
+        var start: FeedPosition?? = nil
         if let messageFeed = store as? any MessageFeed {
-            // Taken now, before the HTTP server accepts anyone: whatever is stored from here on is broadcast,
-            // even if it is stored before the follower's own stream is open.
-            let start = try await messageFeed.feedPosition()
-            feed = MessageFeedService(feed: messageFeed, start: start, hub: hub, metrics: metrics, logger: logger)
-            writer = MessageWriter(store: store, hub: hub, metrics: metrics, logger: logger, broadcastsCommits: false)
+            do {
+                // Taken now, before the HTTP server accepts anyone: whatever is stored from here on is broadcast,
+                // even if it is stored before the follower's own stream is open.
+                start = .some(try await messageFeed.feedPosition())
+            } catch StoreError.feedUnsupported(let why) {
+                logger.warning("messages are broadcast to this instance's clients only", metadata: ["why": "\(why)"])
+            }
+        }
+        if let messageFeed = store as? any MessageFeed, let start {
+            let service = MessageFeedService(feed: messageFeed, start: start, hub: hub, metrics: metrics, logger: logger)
+            feed = service
+            writer = MessageWriter(store: store, hub: hub, metrics: metrics, logger: logger, broadcastsCommits: false,
+                                   committed: { service.expect($0) })
         } else {
             feed = nil
             writer = MessageWriter(store: store, hub: hub, metrics: metrics, logger: logger)

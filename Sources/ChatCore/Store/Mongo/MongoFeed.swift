@@ -11,17 +11,26 @@ import Synchronization
 /// getMore, so it notices cancellation and close() promptly.
 extension MongoStore: MessageFeed {
     static let awaitMilliseconds: Int64 = 250
+    /// "$changeStream is only supported on replica sets", "unrecognized pipeline stage", "command not supported".
+    static let notSupported: Set<UInt32> = [40573, 40324, 115]
 
     public func feedPosition() async throws -> FeedPosition? {
-        try await withCollection("messages") { collection in
-            let stream = try Self.watch(collection, after: nil, awaitMilliseconds: 1)
-            defer { mongoc_change_stream_destroy(stream) }
-            // The aggregate's reply carries a post-batch resume token on servers that have one (4.0.7+).
-            if let position = Self.resumeToken(stream) { return position }
-            var event: OpaquePointer?
-            _ = mongoc_change_stream_next(stream, &event)
-            try Self.throwIfFailed(stream)
-            return Self.resumeToken(stream)
+        let hosts = self.hosts
+        let uriInfo = self.uriInfo
+        return try await withCollection("messages") { collection in
+            do {
+                let stream = try Self.watch(collection, after: nil, awaitMilliseconds: 1)
+                defer { mongoc_change_stream_destroy(stream) }
+                // The aggregate's reply carries a post-batch resume token on servers that have one (4.0.7+).
+                if let position = Self.resumeToken(stream) { return position }
+                var event: OpaquePointer?
+                _ = mongoc_change_stream_next(stream, &event)
+                try Self.throwIfFailed(stream)
+                return Self.resumeToken(stream)
+            } catch let error as MongoDriverError where Self.notSupported.contains(error.code) && error.domain == MONGOC_ERROR_SERVER.rawValue {
+                throw StoreError.feedUnsupported("MongoDB at \(hosts) has no change streams (\(uriInfo.scrub(error.message))); "
+                    + "run it as a replica set (a one-node set will do) to serve from several chatctl instances")
+            }
         }
     }
 
