@@ -94,6 +94,15 @@ public final class MessageFeedService: Service, Sendable {
     private func followWithRetries() async {
         var backoff = initialBackoff
         while !Task.isCancelled {
+            let stalled = state.withLock { state -> Bool in
+                defer { state.stalled = false }
+                if state.stalled { state.position = nil }
+                return state.stalled
+            }
+            if stalled {
+                metrics.feedFailures.add(1, ordering: .relaxed)
+                logger.error("message feed stalled: a stored message was not reported within \(stallTimeout); starting over from now")
+            }
             var from = state.withLock { $0.position }
             do {
                 if from == nil {
@@ -114,15 +123,9 @@ public final class MessageFeedService: Service, Sendable {
                     attempt.cancel()
                 }
                 if Task.isCancelled { return }
-                let stalled = state.withLock { state -> Bool in
-                    defer { state.stalled = false }
-                    return state.stalled
-                }
-                guard stalled else { return }  // the store closed
-                metrics.feedFailures.add(1, ordering: .relaxed)
-                logger.error("message feed stalled: a stored message was not reported within \(stallTimeout); starting over from now")
-                state.withLock { $0.position = nil }
-                continue
+                // Stopped by the stall watchdog: start over (above); otherwise the store closed.
+                if state.withLock({ $0.stalled }) { continue }
+                return
             } catch StoreError.feedLost(let why) {
                 metrics.feedFailures.add(1, ordering: .relaxed)
                 logger.error("message feed lost its place: starting over from now", metadata: ["error": "\(why)"])
