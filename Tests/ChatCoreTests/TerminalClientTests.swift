@@ -231,7 +231,7 @@ struct TerminalClientTests {
             repeat { event = try await socket.next("message") } while event.user != "alice"
             #expect(event.text == "still here")
             chat.type("/quit\r")
-            #expect(try await chat.waitForExit() == 0, chat.plainText)
+            #expect(try await chat.waitForExit() == 0, "\(chat.plainText)")
             _ = try await socket.next("leave")
             await socket.close()
         }
