@@ -12,20 +12,16 @@ struct ChatCommand: AsyncParsableCommand {
         commandName: "chat",
         abstract: "Join the chat from a terminal (line editing and history by GNU readline).",
         discussion: """
-            Live messages print above the input line without disturbing what you type. Enter sends the line;
-            Up and Down recall lines sent in this session; /quit, Ctrl-D, or Ctrl-C on an empty line leave.
-            Errors from the server (message too long, too fast) are shown and the chat goes on. A dropped
-            connection is resumed with backoff, nothing missed and nothing shown twice.
+            Live messages print above the input line without disturbing what you type. Enter sends the line; Up and Down recall the lines sent in this session; /quit, Ctrl-D, or Ctrl-C on an empty line leave (Ctrl-C on a non-empty line clears it). Errors from the server (message too long, too fast) are shown and the chat goes on. A dropped connection is resumed with backoff, nothing missed and nothing shown twice.
 
-            When standard input is not a terminal, each input line is sent as one message, in order, and chat
-            exits once the server has acknowledged all of them (exit 1 if any was refused). With
-            --password-stdin the FIRST input line is the password and every following line is a message;
-            otherwise set CHATCTL_PASSWORD. Blank lines are skipped.
+            When standard input is not a terminal, every input line is sent as one message, in order, and chat exits once the server has acknowledged each of them (it receives its own messages back): exit 0 when all were stored, 1 when any was refused. Messages refused for being too fast are retried. Blank lines are skipped.
+
+            Password and messages on one standard input: with --password-stdin the FIRST line is the password and every following line is a message. Without it, set CHATCTL_PASSWORD (on a terminal you are asked, without echo).
 
             Examples:
               chatctl chat --user alice
               chatctl chat --url https://chat.example.com --user alice
-              printf '%s\\n' "$BOT_PASSWORD" "build 1234 passed" | chatctl chat --user bot --password-stdin
+              printf '%s\\n' "$PW" "build passed" | chatctl chat --user bot --password-stdin
               CHATCTL_PASSWORD=… chatctl chat --user bot < announcements.txt
             """
     )

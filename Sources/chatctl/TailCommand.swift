@@ -11,21 +11,16 @@ struct TailCommand: AsyncParsableCommand {
         commandName: "tail",
         abstract: "Follow the chat live: print each message, join and leave as it arrives.",
         discussion: """
-            Logs in as a browser does, then prints `[HH:MM:SS] (alice) text` per message (local time), join and
-            leave dimmed; colours only on a terminal and never with NO_COLOR. --json prints the server's JSON
-            objects, one per line. Output is flushed per event.
+            Logs in as a browser does, then prints `[HH:MM:SS] (alice) text` per message in local time, join and leave dimmed; colours only on a terminal and never with NO_COLOR. --json prints the server's JSON objects, one per line, for jq. Output is flushed per event.
 
-            Runs until Ctrl-C (exit 0, the socket closed cleanly). A dropped connection or a restarted server is
-            followed by a reconnect with backoff that resumes after the last message seen: nothing is missed and
-            nothing is printed twice. With --no-reconnect a drop exits 1 instead.
+            Runs until Ctrl-C or SIGTERM (exit 0, the WebSocket closed cleanly). After a dropped connection or a server restart it reconnects with backoff (0.25 s doubling up to 10 s) and resumes after the last message it printed: nothing is missed and nothing is printed twice. With --no-reconnect a drop exits 1 instead. A wrong password, an unreachable server or a URL that is not a chatctl server exit 1 at once.
 
-            The password comes from the first line of standard input (--password-stdin), CHATCTL_PASSWORD, or a
-            prompt without echo on a terminal.
+            The password comes from the first line of standard input (--password-stdin), else CHATCTL_PASSWORD, else a prompt without echo on the terminal. Status lines (reconnecting…) go to standard error.
 
             Examples:
               chatctl tail --user alice
               chatctl tail --url https://chat.example.com --user alice --history 20
-              CHATCTL_PASSWORD=… chatctl tail --user bot --json | jq -r 'select(.type=="message") | .text'
+              CHATCTL_PASSWORD=… chatctl tail --user bot --json | jq -r 'select(.type=="message").text'
             """
     )
 

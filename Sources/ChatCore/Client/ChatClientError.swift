@@ -29,6 +29,16 @@ public enum ChatClientError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// The cause alone, for a status line while reconnecting (the fix-it hint is for final errors).
+    public var reason: String {
+        switch self {
+        case .unreachable(_, let reason): reason
+        case .timedOut(_, let what): "no answer to \(what)"
+        case .connectionLost(_, let detail), .notAChatServer(_, let detail), .refused(_, let detail): detail
+        case .badURL, .wrongCredentials: description
+        }
+    }
+
     /// Whether a later attempt may succeed (the server restarting, the network coming back).
     var isTransient: Bool {
         switch self {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 import Synchronization
 import HummingbirdWSClient
 
@@ -95,7 +96,7 @@ public final class ChatSession: Sendable {
             } catch let error as ChatClientError {
                 let connectedOnce = state.withLock { $0.connectedOnce }
                 guard connectedOnce, error.isTransient, options.reconnect else { throw error }
-                reason = error.description
+                reason = error.reason
             }
             guard options.reconnect else {
                 throw ChatClientError.connectionLost(url: options.endpoint.description, detail: reason)
@@ -179,7 +180,8 @@ public final class ChatSession: Sendable {
         var newestFirst: [ServerEvent] = []
         var before: String?
         while wanted > 0 {
-            var path = "/api/messages?limit=\(min(wanted, 200))"
+            let limit = min(wanted, 200)
+            var path = "/api/messages?limit=\(limit)"
             if let before { path += "&before=\(before)" }
             let response = try await MiniHTTPClient.request(
                 .GET, options.endpoint, path: path, headers: [("Cookie", "\(SessionCookieName.value)=\(cookie)")],
@@ -196,7 +198,7 @@ public final class ChatSession: Sendable {
             }
             newestFirst += page
             wanted -= page.count
-            guard page.count == min(wanted + page.count, 200), let oldest = page.last?.id else { break }
+            guard page.count == limit, let oldest = page.last?.id else { break }
             before = oldest
         }
         let show = connectedOnce || options.history > 0
@@ -319,8 +321,8 @@ public final class ChatSession: Sendable {
 
     private static func describe(close: WebSocketCloseFrame?) -> String {
         guard let close else { return "the connection closed" }
-        let reason = close.reason.map { ": \($0)" } ?? ""
-        return "the server closed the WebSocket with \(close.closeCode)\(reason)"
+        let reason = close.reason.map { " \($0)" } ?? ""
+        return "the server closed the connection (\(UInt16(webSocketErrorCode: close.closeCode))\(reason))"
     }
 
     private static func classify(_ error: any Error, endpoint: ChatEndpoint, opened: Bool) -> ChatClientError {
