@@ -151,14 +151,17 @@ enum Terminal {
         return String(decoding: line, as: UTF8.self)
     }
 
-    static func writeAll(_ descriptor: Int32, _ text: String) {
+    /// Writes everything; false when the reader has gone (EPIPE) or another error stops it.
+    @discardableResult
+    static func writeAll(_ descriptor: Int32, _ text: String) -> Bool {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
-            if written <= 0 { return }
+            if written <= 0 { return false }
             bytes = bytes.dropFirst(written)
         }
+        return true
     }
 }
 
@@ -215,7 +218,12 @@ final class SignalWatch: @unchecked Sendable {
 /// Lines to standard output, written through at once (pipes see each event as it happens).
 enum Output {
     static func line(_ text: String) {
-        Terminal.writeAll(STDOUT_FILENO, text + "\n")
+        if !Terminal.writeAll(STDOUT_FILENO, text + "\n") && errno == EPIPE {
+            // The reader went away (`chatctl tail | head`): end as a pipeline expects, quietly.
+            signal(SIGPIPE, SIG_DFL)
+            raise(SIGPIPE)
+            _exit(141)
+        }
     }
 
     static func error(_ text: String) {
