@@ -238,6 +238,21 @@ struct TerminalClientTests {
     }
 }
 
+extension TerminalClientTests {
+    @Test func onATerminalThePasswordIsAskedForWithoutEcho() async throws {
+        try await TestServer.run { _, client in
+            try await client.signUp("alice")
+            let chat = try TerminalProcess(["chat", "--url", Self.url(client.port), "--user", "alice"], environment: ["NO_COLOR": "1"])
+            try await chat.wait(for: "Password for alice")
+            chat.type("correct horse\r")
+            try await chat.wait(for: "alice> ")
+            #expect(!chat.plainText.contains("correct horse"), "\(chat.plainText)")
+            chat.type("\u{04}")  // Ctrl-D leaves
+            #expect(try await chat.waitForExit() == 0, "\(chat.plainText)")
+        }
+    }
+}
+
 extension ServeClient {
     /// Logs in over raw HTTP and returns the session cookie.
     static func logIn(port: Int, login: String, password: String = "correct horse") async throws -> String {

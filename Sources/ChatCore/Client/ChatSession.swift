@@ -98,7 +98,8 @@ public final class ChatSession: Sendable {
                 guard connectedOnce, error.isTransient, options.reconnect else { throw error }
                 reason = error.reason
             }
-            guard options.reconnect else {
+            // Never connected: a server that closes at once is a final error, as a refused log-in is.
+            guard options.reconnect, state.withLock({ $0.connectedOnce }) else {
                 throw ChatClientError.connectionLost(url: options.endpoint.description, detail: reason)
             }
             if stopped.isFired { return }
