@@ -146,6 +146,41 @@ struct ChatSessionTests {
         }
     }
 
+    @Test func sinceReplaysOnlyWhatCameAfterAndHistoryPagesPast200() async throws {
+        var config = TestServer.config()
+        config.rateLimitPerSecond = 100_000
+        config.rateLimitBurst = 100_000
+        try await TestServer.run(config) { _, client in
+            try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let (socket, _) = try await TestSocket.connect(port: client.port, cookie: bob)
+            for index in 0..<250 { socket.send("m\(index)") }
+            var ids: [String] = []
+            while ids.count < 250 { if let id = try await socket.next("message").id { ids.append(id) } }
+
+            var options = options(client, "alice")
+            options.since = ids[246]
+            let replaying = ChatSession(options: options)
+            let replayed = SessionLog()
+            let first = Task { try await replaying.run(replayed.record) }
+            try await replayed.wait("replay") { $0.messages.count == 3 }
+            #expect(replayed.messages.map(\.text) == ["m247", "m248", "m249"])
+            replaying.stop()
+            try await first.value
+
+            options = self.options(client, "alice")
+            options.history = 230
+            let paging = ChatSession(options: options)
+            let paged = SessionLog()
+            let second = Task { try await paging.run(paged.record) }
+            try await paged.wait("history") { $0.connections == 1 }
+            #expect(paged.messages.map(\.text) == (20..<250).map { "m\($0)" })
+            paging.stop()
+            try await second.value
+            await socket.close()
+        }
+    }
+
     @Test func wrongPasswordIsFinal() async throws {
         try await TestServer.run { _, client in
             try await client.signUp("alice")
