@@ -10,8 +10,9 @@ struct ClientPieceTests {
         #expect(try ChatEndpoint(parsing: "http://127.0.0.1:8080") == ChatEndpoint(tls: false, host: "127.0.0.1", port: 8080))
         #expect(try ChatEndpoint(parsing: "https://chat.example.com/") == ChatEndpoint(tls: true, host: "chat.example.com", port: 443))
         #expect(try ChatEndpoint(parsing: "localhost:9000") == ChatEndpoint(tls: false, host: "localhost", port: 9000))
-        #expect(try ChatEndpoint(parsing: "wss://[::1]:8443/chat") == ChatEndpoint(tls: true, host: "::1", port: 8443, basePath: "/chat"))
-        let endpoint = try ChatEndpoint(parsing: "https://example.com:8443/chat")
+        #expect(try ChatEndpoint(parsing: "ws://[::1]:8443/chat") == ChatEndpoint(tls: false, host: "::1", port: 8443, basePath: "/chat"))
+        #expect(throws: ChatClientError.self) { try ChatEndpoint(parsing: "https://127.0.0.1:8443") }
+        let endpoint = try ChatEndpoint(parsing: "wss://example.com:8443/chat/")
         #expect(endpoint.webSocketURL(since: "0123456789abcdef01234567") == "wss://example.com:8443/chat/ws?since=0123456789abcdef01234567")
         #expect(try ChatEndpoint(parsing: "http://example.com").webSocketURL(since: nil) == "ws://example.com/ws")
         #expect(throws: ChatClientError.self) { try ChatEndpoint(parsing: "ftp://example.com") }

@@ -58,7 +58,17 @@ public struct ChatEndpoint: Sendable, Equatable, CustomStringConvertible {
             }
             port = value
         }
+        if tls, Self.isIPAddress(String(host)) {
+            // TLS names the server in SNI, which cannot carry an address; certificates name hosts anyway.
+            throw ChatClientError.badURL(text, "https needs the server's host name, not an IP address")
+        }
         self.init(tls: tls, host: String(host), port: port, basePath: path)
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
     /// The server's own address for a client on the same machine: `HOST`/`PORT` from the configuration,

@@ -233,10 +233,13 @@ public final class ChatSession: Sendable {
         let outbox = self.outbox
         let stopped = self.stopped
         let reconnected = state.withLock { $0.connectedOnce }
+        let tls = endpoint.tls ? ClientTLS.configuration() : nil
 
         let task = Task { () async throws -> Ending in
             let endedBy = LockedBox<Ending?>(nil)
-            let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+            let close = try await WebSocketClient.connect(
+                url: url, configuration: configuration, tlsConfiguration: tls, logger: logger
+            ) { inbound, outbound, _ in
                 let ending = try await withThrowingTaskGroup(of: Ending?.self) { group in
                     group.addTask {
                         for try await message in inbound.messages(maxSize: 1 << 20) {

@@ -96,7 +96,7 @@ public enum MiniHTTPClient {
             .connect(host: endpoint.host, port: endpoint.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if endpoint.tls {
-                        let context = try NIOSSLContext(configuration: .makeClientConfiguration())
+                        let context = try NIOSSLContext(configuration: ClientTLS.configuration())
                         let isAddress = (try? SocketAddress(ipAddress: endpoint.host, port: 0)) != nil
                         let handler = try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : endpoint.host)
                         try channel.pipeline.syncOperations.addHandler(handler)
