@@ -69,7 +69,7 @@ struct ChatCommand: AsyncParsableCommand {
         } catch let error as ChatClientError {
             throw fail(error.description)
         }
-        let signals = SignalWatch([SIGINT: { editor.interrupt() }, SIGTERM: { editor.quit() }, SIGHUP: { editor.quit() }])
+        let signals = SignalWatch([SIGINT: { editor.interrupt() }, SIGTERM: { editor.quit() }, SIGHUP: { editor.quit() }, SIGWINCH: { editor.resized() }])
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let thread = Thread {
                 editor.run { line in

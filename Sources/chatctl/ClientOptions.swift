@@ -10,7 +10,7 @@ import Glibc
 
 /// The connection flags `tail` and `chat` share.
 struct ClientOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The chat server (default: http://HOST:PORT from the configuration). https:// uses TLS.", valueName: "url"))
+    @Option(help: ArgumentHelp("The chat server (default: http://HOST:PORT from the configuration). https:// uses TLS, trusting SSL_CERT_FILE when set.", valueName: "url"))
     var url: String?
 
     @Option(help: ArgumentHelp("Log in as this user (default: CHATCTL_USER, else asked on a terminal).", valueName: "login"))

@@ -12,6 +12,7 @@ import Glibc
 final class ReadlineChat: Sendable {
     enum Item: Sendable {
         case output(String)
+        case resize
         case interrupt
         case quit
     }
@@ -42,6 +43,9 @@ final class ReadlineChat: Sendable {
 
     /// From any thread: Ctrl-C (clears a non-empty line, else leaves).
     func interrupt() { post(.interrupt) }
+
+    /// From any thread: the terminal changed size.
+    func resized() { post(.resize) }
 
     /// From any thread: end `run`.
     func quit() { post(.quit) }
@@ -96,8 +100,14 @@ final class ReadlineChat: Sendable {
     private func entered(_ line: String) {
         chatctl_rl_flush()
         if eraseSentLines {
-            // Readline left the cursor below the entered line: take that line back off the screen.
-            Terminal.writeAll(STDOUT_FILENO, "\u{1B}[1A\u{1B}[2K\r")
+            // Readline left the cursor below the entered line: take the line (all the rows it wrapped
+            // onto) back off the screen; the server's echo of it replaces it.
+            var rows: Int32 = 0
+            var columns: Int32 = 0
+            rl_get_screen_size(&rows, &columns)
+            let width = prompt.count + line.count
+            let used = columns > 0 ? max(1, (width + Int(columns) - 1) / Int(columns)) : 1
+            Terminal.writeAll(STDOUT_FILENO, "\u{1B}[\(used)A\r\u{1B}[J")
         }
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         if trimmed == "/quit" || trimmed == "/exit" {
@@ -125,6 +135,7 @@ final class ReadlineChat: Sendable {
             switch item {
             case .output(let line): lines.append(line)
             case .quit: Self.done = true
+            case .resize: rl_resize_terminal()
             case .interrupt:
                 if chatctl_rl_end() == 0 {
                     Self.done = true

@@ -25,9 +25,12 @@ public final class ScriptedSender: Sendable {
     let resendAfterReconnect: Duration
     let retryDelay: Duration
     let maxRetries: Int
+    /// A hang guard: a message neither echoed nor refused in this time counts as not sent.
+    let acknowledgementTimeout: Duration
 
     public init(session: ChatSession, login: String, resendAfterReconnect: Duration = .seconds(2),
-                retryDelay: Duration = .milliseconds(500), maxRetries: Int = 40) {
+                retryDelay: Duration = .milliseconds(500), maxRetries: Int = 40, acknowledgementTimeout: Duration = .seconds(60)) {
+        self.acknowledgementTimeout = acknowledgementTimeout
         self.session = session
         self.login = login
         self.resendAfterReconnect = resendAfterReconnect
@@ -97,6 +100,12 @@ public final class ScriptedSender: Sendable {
         }
         pending.withLock { $0 = Pending(text: text, generation: generation) }
         session.send(text)
+        let limit = acknowledgementTimeout
+        let guardTask = Task {
+            try await Task.sleep(for: limit)
+            self.resolve { $0.generation == generation ? .rejected("no acknowledgement from the server within \(limit)") : nil }
+        }
+        defer { guardTask.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
                 let now = pending.withLock { pending -> Outcome? in
