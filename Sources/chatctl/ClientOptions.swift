@@ -51,7 +51,9 @@ struct ClientOptions: ParsableArguments {
         }
         let password: String
         if passwordStdin {
-            guard let line = stdin.readLine(), !line.isEmpty else {
+            // On a terminal, read that line without echo.
+            let line = Terminal.isTerminal(STDIN_FILENO) ? Terminal.prompt("", echo: false) : stdin.readLine()
+            guard let line, !line.isEmpty else {
                 throw fail("--password-stdin: standard input has no password line; pipe the password as the first line")
             }
             password = line
