@@ -182,6 +182,30 @@ struct ChatSessionTests {
         }
     }
 
+    @Test func aSilentlyDeadConnectionIsNoticedByKeepaliveAndResumed() async throws {
+        try await TestServer.run { _, client in
+            try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let relay = try await TLSProxy(plainBackendPort: client.port)
+            defer { relay.close() }
+            var options = ChatSessionOptions(endpoint: ChatEndpoint(tls: false, host: "127.0.0.1", port: relay.port),
+                                             login: "alice", password: "correct horse")
+            options.keepalive = .milliseconds(300)
+            let session = ChatSession(options: options)
+            let log = SessionLog()
+            let running = Task { try await session.run(log.record) }
+            try await log.wait("connection") { $0.connections == 1 }
+            relay.freezeExisting()
+            let (socket, _) = try await TestSocket.connect(port: client.port, cookie: bob)
+            socket.send("sent into the void")
+            try await log.wait("reconnect and replay") { $0.connections == 2 && $0.messages.count == 1 }
+            #expect(log.messages.map(\.text) == ["sent into the void"])
+            session.stop()
+            try await running.value
+            await socket.close()
+        }
+    }
+
     @Test func wrongPasswordIsFinal() async throws {
         try await TestServer.run { _, client in
             try await client.signUp("alice")

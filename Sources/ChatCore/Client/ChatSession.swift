@@ -20,6 +20,9 @@ public struct ChatSessionOptions: Sendable {
     /// Limit for connecting, logging in and the WebSocket handshake, each.
     public var timeout: Duration = .seconds(10)
     public var backoff = Backoff()
+    /// The client pings this often and drops a connection that does not answer (a silently dead
+    /// network would otherwise leave a client waiting forever).
+    public var keepalive: Duration = .seconds(30)
 
     public init(endpoint: ChatEndpoint, login: String, password: String) {
         self.endpoint = endpoint
@@ -224,7 +227,8 @@ public final class ChatSession: Sendable {
         var headers = HTTPFields()
         headers[.cookie] = "\(SessionCookieName.value)=\(cookie)"
         headers[.userAgent] = "chatctl/\(ChatctlVersion.current)"
-        let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers, closeTimeout: .seconds(5))
+        let configuration = WebSocketClientConfiguration(
+            maxFrameSize: 1 << 20, additionalHeaders: headers, closeTimeout: .seconds(5), autoPing: .enabled(timePeriod: options.keepalive))
         var logger = Logger(label: "chatctl.client")
         logger.logLevel = .critical
         // Resolved by the first frame (true), by the connection ending before one (false), or by the watchdog.
