@@ -33,7 +33,7 @@ struct ChatCommand: AsyncParsableCommand {
         let resolved = try client.resolve(stdin: stdin)
         let options = ChatSessionOptions(endpoint: resolved.endpoint, login: resolved.login, password: resolved.password)
         let session = ChatSession(options: options)
-        if Terminal.isTerminal(STDIN_FILENO) {
+        if ClientTerminal.isTerminal(STDIN_FILENO) {
             try await interactive(session, resolved)
         } else {
             try await piped(session, resolved, lines: stdin.stream())
@@ -41,7 +41,7 @@ struct ChatCommand: AsyncParsableCommand {
     }
 
     private func interactive(_ session: ChatSession, _ resolved: ClientOptions.Resolved) async throws {
-        let stdoutIsTerminal = Terminal.isTerminal(STDOUT_FILENO)
+        let stdoutIsTerminal = ClientTerminal.isTerminal(STDOUT_FILENO)
         let formatter = EventFormatter(colors: EventFormatter.wantsColors(isTerminal: stdoutIsTerminal))
         let editor = ReadlineChat(prompt: "\(resolved.login)> ", eraseSentLines: stdoutIsTerminal)
         let connected = FirstResult<Void>()

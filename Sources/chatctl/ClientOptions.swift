@@ -43,7 +43,7 @@ struct ClientOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         var login = user ?? environment["CHATCTL_USER"] ?? ""
         if login.isEmpty {
-            guard Terminal.isTerminal(STDIN_FILENO), !passwordStdin, let typed = Terminal.prompt("Login for \(endpoint): ", echo: true) else {
+            guard ClientTerminal.isTerminal(STDIN_FILENO), !passwordStdin, let typed = ClientTerminal.prompt("Login for \(endpoint): ", echo: true) else {
                 throw fail("no user given; pass --user LOGIN or set CHATCTL_USER")
             }
             login = typed.trimmingCharacters(in: .whitespaces)
@@ -52,15 +52,15 @@ struct ClientOptions: ParsableArguments {
         let password: String
         if passwordStdin {
             // On a terminal, read that line without echo.
-            let line = Terminal.isTerminal(STDIN_FILENO) ? Terminal.prompt("", echo: false) : stdin.readLine()
+            let line = ClientTerminal.isTerminal(STDIN_FILENO) ? ClientTerminal.prompt("", echo: false) : stdin.readLine()
             guard let line, !line.isEmpty else {
                 throw fail("--password-stdin: standard input has no password line; pipe the password as the first line")
             }
             password = line
         } else if let value = environment["CHATCTL_PASSWORD"], !value.isEmpty {
             password = value
-        } else if Terminal.isTerminal(STDIN_FILENO) {
-            guard let typed = Terminal.prompt("Password for \(login) at \(endpoint): ", echo: false), !typed.isEmpty else {
+        } else if ClientTerminal.isTerminal(STDIN_FILENO) {
+            guard let typed = ClientTerminal.prompt("Password for \(login) at \(endpoint): ", echo: false), !typed.isEmpty else {
                 throw fail("no password given; type it at the prompt, set CHATCTL_PASSWORD or pass --password-stdin")
             }
             password = typed
@@ -116,7 +116,7 @@ final class StdinLines: @unchecked Sendable {
 }
 
 /// Terminal details: TTY checks, prompts without echo, signals, unbuffered output.
-enum Terminal {
+enum ClientTerminal {
     static func isTerminal(_ descriptor: Int32) -> Bool { isatty(descriptor) == 1 }
 
     /// Asks on the controlling terminal (falling back to stdin/stderr); nil at end of input.
@@ -220,7 +220,7 @@ final class SignalWatch: @unchecked Sendable {
 /// Lines to standard output, written through at once (pipes see each event as it happens).
 enum Output {
     static func line(_ text: String) {
-        if !Terminal.writeAll(STDOUT_FILENO, text + "\n") && errno == EPIPE {
+        if !ClientTerminal.writeAll(STDOUT_FILENO, text + "\n") && errno == EPIPE {
             // The reader went away (`chatctl tail | head`): end as a pipeline expects, quietly.
             signal(SIGPIPE, SIG_DFL)
             raise(SIGPIPE)
@@ -229,6 +229,6 @@ enum Output {
     }
 
     static func error(_ text: String) {
-        Terminal.writeAll(STDERR_FILENO, text + "\n")
+        ClientTerminal.writeAll(STDERR_FILENO, text + "\n")
     }
 }

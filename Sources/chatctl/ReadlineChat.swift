@@ -107,7 +107,7 @@ final class ReadlineChat: Sendable {
             rl_get_screen_size(&rows, &columns)
             let width = prompt.count + line.count
             let used = columns > 0 ? max(1, (width + Int(columns) - 1) / Int(columns)) : 1
-            Terminal.writeAll(STDOUT_FILENO, "\u{1B}[\(used)A\r\u{1B}[J")
+            ClientTerminal.writeAll(STDOUT_FILENO, "\u{1B}[\(used)A\r\u{1B}[J")
         }
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         if trimmed == "/quit" || trimmed == "/exit" {
@@ -150,7 +150,7 @@ final class ReadlineChat: Sendable {
         if !lines.isEmpty && Self.done {
             rl_clear_visible_line()
             chatctl_rl_flush()
-            Terminal.writeAll(STDOUT_FILENO, "\r" + lines.map { $0 + "\n" }.joined())
+            ClientTerminal.writeAll(STDOUT_FILENO, "\r" + lines.map { $0 + "\n" }.joined())
             rl_on_new_line()
         }
     }
@@ -159,7 +159,7 @@ final class ReadlineChat: Sendable {
     private func show(_ lines: [String]) {
         rl_clear_visible_line()
         chatctl_rl_flush()
-        Terminal.writeAll(STDOUT_FILENO, "\r" + lines.map { $0 + "\n" }.joined())
+        ClientTerminal.writeAll(STDOUT_FILENO, "\r" + lines.map { $0 + "\n" }.joined())
         rl_on_new_line()
         rl_redisplay()
     }

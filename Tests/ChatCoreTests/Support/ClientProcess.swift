@@ -169,7 +169,7 @@ final class TerminalProcess: Sendable {
 
     /// Keys as typed ("\r" is Enter).
     func type(_ keys: String) {
-        Terminal.writeAll(master, keys)
+        PTYOutput.writeAll(master, keys)
     }
 
     /// What the terminal showed, escape sequences removed.
@@ -209,7 +209,7 @@ final class TerminalProcess: Sendable {
     }
 }
 
-enum Terminal {
+enum PTYOutput {
     static func writeAll(_ descriptor: Int32, _ text: String) {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
