@@ -230,6 +230,15 @@ struct TerminalClientTests {
             chat.type("still here\r")
             repeat { event = try await socket.next("message") } while event.user != "alice"
             #expect(event.text == "still here")
+
+            // Up recalls the line sent last (readline's history).
+            chat.type("\u{1B}[A")
+            try await chat.screen.wait(for: "recalled line") { _ in
+                (chat.plainText.components(separatedBy: "(alice) still here").last ?? "").contains("alice> still here")
+            }
+            chat.type(" again\r")
+            repeat { event = try await socket.next("message") } while event.user != "alice"
+            #expect(event.text == "still here again")
             chat.type("/quit\r")
             #expect(try await chat.waitForExit() == 0, "\(chat.plainText)")
             _ = try await socket.next("leave")
