@@ -15,10 +15,13 @@ struct Chatctl: AsyncParsableCommand {
               chatctl user add alice --email alice@example.com
               chatctl history export --out history.json
               chatctl tail --user alice
+              chatctl chat --user alice
             """,
         version: ChatctlVersion.current,
         subcommands: [
             ServeCommand.self,
+            TailCommand.self,
+            ChatCommand.self,
             VersionCommand.self,
             UserCommand.self,
             HistoryCommand.self,

@@ -14,11 +14,14 @@ public final class MongoStore: ChatStore {
     public let database: String
     /// The URI's host list, safe to log: never the credentials.
     public let hosts: String
-    private let uriInfo: MongoURIInfo
-    private let pool: MongoClientPool
+    let uriInfo: MongoURIInfo
+    let pool: MongoClientPool
     private let threadPool: NIOThreadPool
-    private let logger: Logger
+    let logger: Logger
     private let closed = Mutex(false)
+    /// Change-stream followers (MongoFeed.swift): each holds a pooled client on a thread of its own, so
+    /// close() stops them and waits before it destroys the pool.
+    let feeds = Mutex(FeedRegistry())
 
     /// Case-insensitive comparison for logins and emails: the unique indexes use it, and so must every lookup
     /// by login, or the index is not used and the match is case-sensitive. Strength 2 ignores case, not accents.
@@ -85,6 +88,7 @@ public final class MongoStore: ChatStore {
             return !closed
         }
         guard first else { return }
+        await stopFollowers()
         // Queued operations finish first; only then is the pool (and every client in it) destroyed.
         try? await threadPool.shutdownGracefully()
         pool.destroy()
@@ -215,6 +219,12 @@ public final class MongoStore: ChatStore {
         }
     }
 
+    public func message(id: ObjectId) async throws -> ChatMessage? {
+        try await withCollection("messages") { collection in
+            try Self.findOne(collection, BSONDocument(["_id": .oid(id)]), collation: false).map { try MongoDocuments.message($0.pointer) }
+        }
+    }
+
     public func messages(after cursor: ObjectId, limit: Int) async throws -> [ChatMessage] {
         guard limit > 0 else { return [] }
         return try await withCollection("messages") { collection in
@@ -319,7 +329,7 @@ public final class MongoStore: ChatStore {
         }
     }
 
-    private func withCollection<T: Sendable>(_ name: String, _ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+    func withCollection<T: Sendable>(_ name: String, _ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         try await withClient { client in
             guard let collection = mongoc_client_get_collection(client, self.database, name) else {
                 throw StoreError.unavailable("cannot open collection \(name)")
@@ -330,7 +340,7 @@ public final class MongoStore: ChatStore {
     }
 
     /// One line, naming the hosts, never the credentials.
-    private func storeError(_ error: MongoDriverError) -> StoreError {
+    func storeError(_ error: MongoDriverError) -> StoreError {
         let message = uriInfo.scrub(error.message)
         if error.isUnreachable {
             logger.warning("MongoDB unreachable", metadata: ["hosts": "\(hosts)", "error": "\(message)"])
