@@ -173,13 +173,13 @@ _chatctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|version|user|history|check|config|help)
+    serve|tail|chat|version|user|history|check|config|help)
         # Offer subcommand argument completions
         "_chatctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve version user history check config help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve tail chat version user history check config help' -- "${cur}"))
         ;;
     esac
 }
@@ -197,6 +197,54 @@ _chatctl_serve() {
         return
         ;;
     '--port')
+        return
+        ;;
+    '--env-file')
+        return
+        ;;
+    esac
+}
+
+_chatctl_tail() {
+    repeating_flags=()
+    non_repeating_flags=(--password-stdin --json --no-reconnect --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--url --user --env-file --since --history)
+    __chatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--url')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--env-file')
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    '--history')
+        return
+        ;;
+    esac
+}
+
+_chatctl_chat() {
+    repeating_flags=()
+    non_repeating_flags=(--password-stdin --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--url --user --env-file)
+    __chatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--url')
+        return
+        ;;
+    '--user')
         return
         ;;
     '--env-file')
