@@ -15,11 +15,13 @@ struct CLIResult: Sendable {
 }
 
 /// A temporary working directory with its own DATA_DIR (SQLite), for running chatctl as a user would.
-struct CLISandbox: Sendable {
+/// The directory is removed when the sandbox goes away.
+final class CLISandbox: Sendable {
     let directory: URL
-    var environment: [String: String]
+    let environment: [String: String]
 
-    init() throws {
+    /// `without`: variables to leave out of the child's environment (e.g. so that a .env file's value applies).
+    init(without: Set<String> = []) throws {
         directory = try makeTemporaryDirectory("chatctl-cli")
         environment = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
@@ -27,7 +29,11 @@ struct CLISandbox: Sendable {
             "DATA_DIR": directory.appendingPathComponent("data").path,
             "BCRYPT_COST": "4",
             "PORT": "1",  // never bound by tests; `check` reports it
-        ]
+        ].filter { !without.contains($0.key) }
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
     }
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }

@@ -213,17 +213,15 @@ import Testing
             direct.waitUntilExit()
             return String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         }
+        withExtendedLifetime(sandbox) {}
         #expect(direct.terminationReason == .exit)
         #expect(direct.terminationStatus == 0)
         #expect(stderr.isEmpty)
     }
 
     @Test func checkReportsABrokenEnvFile() async throws {
-        let sandbox = try CLISandbox()
-        try sandbox.write(".env", "PORT=eighty\nSECERT_KEY=abc\nHOST=127.0.0.1\nLOG_LEVL=debug\nUNRELATED_THING=1\n")
-        var environment = sandbox.environment
-        environment["PORT"] = nil
-        let clean = CLISandbox(directory: sandbox.directory, environment: environment)
+        let clean = try CLISandbox(without: ["PORT"])
+        try clean.write(".env", "PORT=eighty\nSECERT_KEY=abc\nHOST=127.0.0.1\nLOG_LEVL=debug\nUNRELATED_THING=1\n")
         let result = try await clean.run(["check", "--json"])
         #expect(result.status == 1)
         let json = try #require(try JSONSerialization.jsonObject(with: result.stdoutBytes) as? [String: Any])
@@ -246,8 +244,6 @@ import Testing
     @Test func checkPassesOnAGoodSetup() async throws {
         let sandbox = try CLISandbox()
         #expect(try await sandbox.run(["config", "init"]).status == 0)
-        var environment = sandbox.environment
-        environment["PORT"] = "0"
         let result = try await sandbox.run(["check", "--json"], environment: ["PORT": "65000"])
         #expect(result.status == 0, "\(result.stdout)")
         let json = try #require(try JSONSerialization.jsonObject(with: result.stdoutBytes) as? [String: Any])
@@ -277,12 +273,6 @@ import Testing
     }
 }
 
-extension CLISandbox {
-    init(directory: URL, environment: [String: String]) {
-        self.directory = directory
-        self.environment = environment
-    }
-}
 
 extension CLISandbox {
     /// Creates the sandbox's SQLite store (DATA_DIR/chat.sqlite) holding `messages`.
