@@ -88,6 +88,7 @@ import Testing
 
     @Test func checkWithoutAnEnvFileOnDefaults() async throws {
         let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let loader = ConfigLoader(environment: ["DATA_DIR": dir.appendingPathComponent("data").path, "PORT": "65001"], envFile: nil)
         var fixed = loader
         fixed.envFilePath = nil
@@ -99,6 +100,7 @@ import Testing
 
     @Test func checkCountsLegacyPasswords() async throws {
         let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let store = try SQLiteStore(path: dir.appendingPathComponent("chat.sqlite").path)
         try await store.prepare()
         try await store.createUser(UserRecord(id: ObjectIdGenerator().next(), login: "old", email: "old@example.com", password: "hunter2", created: nil))
@@ -125,6 +127,6 @@ import Testing
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
         #expect(parsed.first?.keys.sorted() == ["created", "email", "id", "login"])
         #expect(UserAdmin.json([]) == "[]")
-        await store.close()
+        await dispose(store)
     }
 }

@@ -9,6 +9,12 @@ func makeTemporaryDirectory(_ label: String = "chatctl-test") throws -> URL {
     return url
 }
 
+/// Closes a store made by `makeSQLiteStore` and deletes its directory.
+func dispose(_ store: SQLiteStore) async {
+    await store.close()
+    try? FileManager.default.removeItem(atPath: (store.path as NSString).deletingLastPathComponent)
+}
+
 func makeSQLiteStore() async throws -> SQLiteStore {
     let dir = try makeTemporaryDirectory("chatctl-store")
     let store = try SQLiteStore(path: dir.appendingPathComponent("chat.sqlite").path)
@@ -60,8 +66,8 @@ func expectExactRoundTrip(from source: any ChatStore, to destination: any ChatSt
         let destination = try await makeSQLiteStore()
         try await source.appendMessages(sampleMessages())
         try await expectExactRoundTrip(from: source, to: destination, format: format, array: array)
-        await source.close()
-        await destination.close()
+        await dispose(source)
+        await dispose(destination)
     }
 
     @Test func exportFilters() async throws {
@@ -90,7 +96,7 @@ func expectExactRoundTrip(from source: any ChatStore, to destination: any ChatSt
         #expect(try await export(MessageFilter(since: since, until: until, user: "alice"))
             == ordered.filter { $0.time >= since && $0.time < until && $0.user == "alice" })
         #expect(try await export(MessageFilter(user: "nobody")).isEmpty)
-        await store.close()
+        await dispose(store)
     }
 
     @Test func arrayExportIsOneJSONArray() async throws {
@@ -105,8 +111,8 @@ func expectExactRoundTrip(from source: any ChatStore, to destination: any ChatSt
         let out2 = MemoryOutput()
         _ = try await HistoryExporter(options: ExportOptions(array: true)).run(store: empty, output: out2)
         #expect(out2.text == "[]\n")
-        await store.close()
-        await empty.close()
+        await dispose(store)
+        await dispose(empty)
     }
 
     @Test func importReportsProblemsAndDuplicates() async throws {
@@ -137,7 +143,7 @@ func expectExactRoundTrip(from source: any ChatStore, to destination: any ChatSt
         #expect(upsert.replaced == 3)
         #expect(upsert.inserted == 0)
         #expect(try await HistoryRoundTrip.allMessages(store).first?.text == "one again")
-        await store.close()
+        await dispose(store)
     }
 
     @Test func stopOnErrorKeepsWhatCameBefore() async throws {
@@ -152,7 +158,7 @@ func expectExactRoundTrip(from source: any ChatStore, to destination: any ChatSt
         #expect(summary.stopped?.hasPrefix("line 2:") == true)
         #expect(summary.inserted == 1)
         #expect(try await store.countMessages(matching: MessageFilter()) == 1)
-        await store.close()
+        await dispose(store)
     }
 
     @Test func dryRunWritesNothing() async throws {
@@ -163,7 +169,7 @@ func expectExactRoundTrip(from source: any ChatStore, to destination: any ChatSt
         #expect(summary.read == 1)
         #expect(summary.rejected == 0)
         #expect(try await store.countMessages(matching: MessageFilter()) == 0)
-        await store.close()
+        await dispose(store)
     }
 
     @Test func interruptedImportResumes() async throws {
@@ -181,12 +187,13 @@ func expectExactRoundTrip(from source: any ChatStore, to destination: any ChatSt
         #expect(second.inserted == 700)
         #expect(second.duplicates == 500)
         #expect(try await HistoryRoundTrip.allMessages(destination) == HistoryRoundTrip.allMessages(source))
-        await source.close()
-        await destination.close()
+        await dispose(source)
+        await dispose(destination)
     }
 
     @Test func atomicFileAppearsOnlyWhenFinished() throws {
         let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("out.json").path
         let output = try AtomicFileOutput(path: path)
         try output.write(Array("hello\n".utf8))
