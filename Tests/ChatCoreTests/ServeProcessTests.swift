@@ -19,6 +19,11 @@ struct ServeProcessTests {
         #expect(frame?.closeCode == .goingAway)
         let status = await serve.waitForExit()
         #expect(status == 0, "exit status \(status); log:\n\(serve.log)")
+        // One line per request, and never a password or a session cookie.
+        #expect(serve.log.contains("POST /signin 302"))
+        #expect(!serve.log.contains("correct horse"))
+        #expect(!serve.log.contains("correct+horse"))
+        #expect(!serve.log.contains(cookie))
         let store = try SQLiteStore(path: (directory as NSString).appendingPathComponent("chat.sqlite"))
         #expect(try await store.countMessages(matching: .init()) == 200)
         await store.close()
