@@ -1,3 +1,7 @@
 .PHONY: placeholder
 placeholder:
 	@true
+
+.PHONY: bench
+bench:
+	./scripts/bench.sh

@@ -57,6 +57,7 @@ final class Hub: @unchecked Sendable {
     var dirty: [Bool]
     var dirtyList: [Int] = []
     var sending = false
+    var windowed = false   // fan-out: acks open the window; latency mode sends on timers instead
     var ackConn: [Int]
 
     // Delivery bookkeeping: one bit per (receiver, sender, seq).
@@ -226,6 +227,7 @@ final class Hub: @unchecked Sendable {
 
     func startWindowed() {
         sending = true
+        windowed = true
         for s in 0..<senderCount { pump(sender: s) }
     }
 
@@ -276,7 +278,7 @@ final class Hub: @unchecked Sendable {
         if sentNs >= recordFrom && sentNs < recordTo && latencies.count < latencyCap { latencies.append(now - sentNs) }
         if ackConn[s] == r {
             inflight[s] -= 1
-            if !dirty[s] { dirty[s] = true; dirtyList.append(s) }
+            if windowed && !dirty[s] { dirty[s] = true; dirtyList.append(s) }
         }
     }
 

@@ -314,15 +314,23 @@ struct Latency: ParsableCommand {
         let senderCount = senders
         let tasks = LoopBox<[RepeatedTask]>([])
         let r = measureWindow(run, warmup: warmup, duration: duration, grace: grace, start: {
+            // Fixed rate (no drift): a 1 ms ticker sends every message that is due by now.
             run.onLoop {
                 hub.sending = true
-                var ts: [RepeatedTask] = []
-                for s in 0..<senderCount {
-                    let t = loop.scheduleRepeatedTask(initialDelay: .nanoseconds(period * Int64(s) / Int64(senderCount)),
-                                                      delay: .nanoseconds(period)) { _ in hub.sendOne(sender: s) }
-                    ts.append(t)
+                let t0 = monoNow()
+                var due = (0..<senderCount).map { t0 + period * Int64($0) / Int64(senderCount) }
+                let t = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { _ in
+                    let now = monoNow()
+                    for s in 0..<senderCount {
+                        var k = 0
+                        while due[s] <= now && k < 1000 {
+                            hub.sendOne(sender: s)
+                            due[s] += period
+                            k += 1
+                        }
+                    }
                 }
-                tasks.value = ts
+                tasks.value = [t]
             }
             // Record the latency of messages sent during the measured window only.
             let from = monoNow() + Int64(warmup * 1e9)
