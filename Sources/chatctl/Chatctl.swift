@@ -18,6 +18,7 @@ struct Chatctl: AsyncParsableCommand {
             """,
         version: ChatctlVersion.current,
         subcommands: [
+            ServeCommand.self,
             VersionCommand.self,
         ]
     )

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Stores chat messages before they are broadcast, many at a time (group commit).
+///
+/// Senders enqueue; one loop takes everything waiting, gives it ids and times, writes it in one
+/// transaction and only then hands it to the hub. While a commit runs the next batch gathers, so storage
+/// cost is paid per batch, not per message. Commit order is broadcast order: every client sees the same order.
+public final class MessageWriter: Service, Sendable {
+    struct Pending: Sendable {
+        let user: String
+        let text: String
+        let origin: HubConnection?
+    }
+
+    private struct Queue {
+        var pending: [Pending] = []
+        var closed = false
+    }
+
+    private let store: any ChatStore
+    private let hub: ChatHub
+    private let metrics: ChatMetrics
+    private let logger: Logger
+    private let ids = ObjectIdGenerator()
+    private let queue = Mutex(Queue())
+    private let lastTime = Mutex(Date.distantPast)
+    private let wakeUp: AsyncStream<Void>
+    private let wakeUpContinuation: AsyncStream<Void>.Continuation
+    public let capacity: Int
+    public let maxBatch: Int
+
+    public init(store: any ChatStore, hub: ChatHub, metrics: ChatMetrics, logger: Logger, capacity: Int = 100_000, maxBatch: Int = 2_000) {
+        self.store = store
+        self.hub = hub
+        self.metrics = metrics
+        self.logger = logger
+        self.capacity = capacity
+        self.maxBatch = maxBatch
+        (wakeUp, wakeUpContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public enum SubmitResult: Sendable, Equatable {
+        case queued
+        case busy
+        case shuttingDown
+    }
+
+    public func submit(user: String, text: String, origin: HubConnection?) -> SubmitResult {
+        let result = queue.withLock { queue -> SubmitResult in
+            if queue.closed { return .shuttingDown }
+            if queue.pending.count >= capacity { return .busy }
+            queue.pending.append(Pending(user: user, text: text, origin: origin))
+            return .queued
+        }
+        if result == .queued { wakeUpContinuation.yield() }
+        return result
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in wakeUp {
+                await drain()
+            }
+        } onGracefulShutdown: {
+            self.queue.withLock { $0.closed = true }
+            self.wakeUpContinuation.finish()
+        }
+        // Anything accepted before shutdown is still written.
+        await drain()
+    }
+
+    private func drain() async {
+        while true {
+            let batch = queue.withLock { queue -> [Pending] in
+                let count = min(queue.pending.count, maxBatch)
+                let taken = Array(queue.pending.prefix(count))
+                queue.pending.removeFirst(count)
+                return taken
+            }
+            if batch.isEmpty { return }
+            await commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Pending]) async {
+        let now = Date()
+        // Wall clocks step backwards; history order must not.
+        let time = lastTime.withLock { last -> Date in
+            let time = max(now, last)
+            last = time
+            return time
+        }
+        let messages = batch.map { pending in
+            ChatMessage(id: ids.next(at: time), user: pending.user, text: pending.text, time: time)
+        }
+        do {
+            try await store.appendMessages(messages)
+        } catch {
+            metrics.storeFailures.add(1, ordering: .relaxed)
+            logger.error("messages not stored", metadata: ["count": "\(messages.count)", "error": "\(error)"])
+            for pending in batch { pending.origin?.send(.error("not stored: the store is unavailable, try again")) }
+            return
+        }
+        metrics.messagesStored.add(messages.count, ordering: .relaxed)
+        metrics.commitBatches.add(1, ordering: .relaxed)
+        hub.broadcast(messages: messages)
+    }
+}

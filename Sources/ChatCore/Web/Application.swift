@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import ServiceLifecycle
+
+/// The whole chat server, as `chatctl serve` runs it and as the tests drive it.
+public func buildApplication(_ config: AppConfig, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+    var logger = logger ?? Logger(label: "chatctl")
+    logger.logLevel = config.logLevel
+    let secret = try SecretKeyStore.resolve(config, logger: logger)
+    let store = try await StoreFactory.open(config, logger: logger)
+    let server: ChatServer
+    do {
+        server = try await ChatServer(config: config, store: store, secret: secret, logger: logger)
+    } catch {
+        await store.close()
+        throw error
+    }
+    return buildApplication(server)
+}
+
+/// The application around an already-built server (tests reach the hub and store through `server`).
+public func buildApplication(_ server: ChatServer) -> some ApplicationProtocol {
+    let config = server.config
+    let router = Router(context: ChatRequestContext.self)
+    router.add(middleware: RequestLogMiddleware(metrics: server.metrics))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: CrossOriginMiddleware(policy: server.origins))
+    router.add(middleware: AuthorizeMiddleware(server: server))
+    AuthRoutes(server: server).register(on: router)
+    ChatRoutes(server: server).register(on: router)
+
+    let endpoint = WebSocketEndpoint(server: server)
+    let webSocket = WebSocketServerConfiguration(
+        maxFrameSize: WebSocketEndpoint.frameLimit(config),
+        autoPing: .enabled(timePeriod: config.pingInterval),
+        closeTimeout: .seconds(3),
+        validateUTF8: true)
+    return Application(
+        router: router,
+        server: .http1WebSocketUpgrade(configuration: .init(ws: webSocket)) { head, channel, logger in
+            try await endpoint.shouldUpgrade(head, channel: channel, logger: logger)
+        },
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
+        services: [StoreService(store: server.store), server.writer],
+        logger: server.logger
+    )
+}
+
+/// Closes the store after everything that writes to it has stopped: services shut down in reverse order.
+struct StoreService: Service {
+    let store: any ChatStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await store.close()
+    }
+}
