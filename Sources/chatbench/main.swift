@@ -13,7 +13,7 @@ struct ChatBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chatbench",
         abstract: "Load generator for chatctl and the aiohttp baseline: fan-out, latency, idle connections, history.",
-        subcommands: [Fanout.self, Latency.self, Connections.self, History.self, Seed.self, GenHistory.self]
+        subcommands: [Fanout.self, Latency.self, Connections.self, History.self, Seed.self, GenHistory.self, EchoServer.self]
     )
 }
 
