@@ -62,16 +62,18 @@ BIN=$(swift build -c release --show-bin-path 2>/dev/null || echo "$ROOT/.build/r
 BENCH=$BIN/chatbench
 CHATCTL=$BIN/chatctl
 
+# ArgumentParser answers `--help` of an unknown subcommand with the root's help (exit 0): look for its USAGE line.
+has_cmd() { "$CHATCTL" "$@" --help 2>&1 | grep -q "USAGE: chatctl $*"; }
 CHATCTL_SKIP=""
 if [ ! -x "$CHATCTL" ]; then
     CHATCTL_SKIP="no chatctl binary"
-elif ! "$CHATCTL" serve --help >/dev/null 2>&1; then
+elif ! has_cmd serve; then
     CHATCTL_SKIP="this chatctl has no 'serve' subcommand yet"
 fi
 HAS_IMPORT=0
-if [ -z "$CHATCTL_SKIP" ] && "$CHATCTL" history import --help >/dev/null 2>&1; then HAS_IMPORT=1; fi
+if [ -z "$CHATCTL_SKIP" ] && has_cmd history import; then HAS_IMPORT=1; fi
 HAS_EXPORT=0
-if [ -z "$CHATCTL_SKIP" ] && "$CHATCTL" history export --help >/dev/null 2>&1; then HAS_EXPORT=1; fi
+if [ -z "$CHATCTL_SKIP" ] && has_cmd history export; then HAS_EXPORT=1; fi
 BASELINE_SKIP=""
 [ -x "$PEER_DIR/run.sh" ] || BASELINE_SKIP="no baseline at $PEER_DIR"
 
@@ -146,7 +148,7 @@ scenario() { # server name
     case $sc in
         fanout)
             start_server "$server" || return
-            gen "$server" fanout fanout --clients 100 --senders 10 --duration "$DURATION" --warmup "$WARMUP"
+            gen "$server" fanout fanout --clients 100 --senders 10 --window 128 --duration "$DURATION" --warmup "$WARMUP"
             stop_server ;;
         latency)
             start_server "$server" || return
