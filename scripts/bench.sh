@@ -225,6 +225,7 @@ history_big_chatctl() {
     stop_server
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- run -----------------------------------------------------------------------------------------------
 for server in $SERVERS; do
     reason=""
@@ -238,7 +239,7 @@ done
 
 # --- report --------------------------------------------------------------------------------------------
 python3 "$ROOT/scripts/bench_report.py" "$OUT" \
-    --note "machine: $(nproc) cores, $(uname -m); baseline history seeded with $BASELINE_HISTORY_N messages, chatctl with $HISTORY_N" \
+    --note "machine: $(nproc) cores, $(uname -m); load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine depresses both columns; compare ratios); baseline history seeded with $BASELINE_HISTORY_N messages, chatctl with $HISTORY_N" \
     || say "report failed"
 ln -sfn "$STAMP" "$ROOT/bench/results/latest"
 say "results: $OUT"

@@ -49,6 +49,8 @@ final class Hub: @unchecked Sendable {
     var padding: [UInt8]
 
     var conns: [WSConn?]
+    var all: [WSConn] = []   // every handler, upgraded or not (closed at the end)
+    var stopping = false
     var c = HubCounters()
 
     // Sending state, per sender (senders are connections 0..<senderCount).
@@ -127,7 +129,7 @@ final class Hub: @unchecked Sendable {
     }
 
     func launchMore() {
-        while inProgress < concurrency && toLaunch < clientCount {
+        while !stopping && inProgress < concurrency && toLaunch < clientCount {
             let index = toLaunch
             toLaunch += 1
             inProgress += 1
@@ -161,7 +163,8 @@ final class Hub: @unchecked Sendable {
 
     func closeAll() {
         sending = false
-        for case let conn? in conns { conn.context?.close(promise: nil) }
+        stopping = true
+        for conn in all { conn.context?.close(promise: nil) }
     }
 
     // MARK: sending
@@ -316,7 +319,10 @@ final class WSConn: ChannelInboundHandler {
         self.cookie = cookie
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        hub.all.append(self)
+    }
 
     func channelActive(context: ChannelHandlerContext) {
         var key = [UInt8]()

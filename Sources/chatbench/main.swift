@@ -125,7 +125,7 @@ final class LoadRun {
     func shutdown() {
         let hub = self.hub
         loop.execute { hub.closeAll() }
-        sleepSeconds(0.2)
+        sleepSeconds(0.5)
         try? group.syncShutdownGracefully()
     }
 }
@@ -358,7 +358,7 @@ struct Latency: ParsableCommand {
             ("samples", "\(lat.count)"),
             ("latency p50 / p90 / p99 (ms)", "\(fmt(p50 / 1000, 3)) / \(fmt(p90 / 1000, 3)) / \(fmt(p99 / 1000, 3))"),
             ("latency p99.9 / max / mean (ms)", "\(fmt(p999 / 1000, 3)) / \(fmt(mx / 1000, 3)) / \(fmt(mean / 1000, 3))"),
-            ("lost / duplicates", "\(r.lost) / \(r.final.duplicates)"),
+            ("undelivered after \(fmt(r.graceUsed, 1)) s grace / duplicates", "\(r.lost) / \(r.final.duplicates)"),
             ("server CPU µs/delivery", cpuPerDelivery.map { fmt($0, 3) } ?? "-"),
             ("server CPU cores used", r.serverCPU.map { fmt(Double($0) / 1e6 / secs, 2) } ?? "-"),
             ("generator CPU (cores)", fmt(genUtil, 3)),
