@@ -151,7 +151,8 @@ def main():
     gens = [(k, v["gen_cpu_cores"]) for k, v in runs.items() if isinstance(v.get("gen_cpu_cores"), (int, float))]
     if gens:
         k, g = max(gens, key=lambda kv: kv[1])
-        lines.append(f"load generator: at most {g:.2f} of its core busy (in {k}): it was not the bottleneck")
+        verdict = "it was not the bottleneck" if g < 0.8 else "WARNING: it may have been the bottleneck"
+        lines.append(f"load generator: at most {g:.2f} of its core busy (in {k}): {verdict}")
     partial = [f"{k}: {v['upgraded']} of {v['asked']} upgraded within the time limit"
                for k, v in runs.items() if v.get("scenario") == "connections" and v.get("upgraded", 0) < v.get("asked", 0)]
     for p in partial:
