@@ -30,6 +30,12 @@ public struct OriginPolicy: Sendable {
             return .crossOrigin("Sec-Fetch-Site: \(site)")
         }
         guard let origin else { return .allowed }
+        if let nonBrowser = Self.nonBrowserOriginHost(origin), let host {
+            // WebSocket client libraries (not browsers, whose Origin is always the page's http(s) origin)
+            // send "ws://host" without the port.
+            if nonBrowser == Self.stripPort(host).lowercased() { return .allowed }
+            return .crossOrigin("Origin \(origin.prefix(100)) is not this server")
+        }
         guard let host, let originHost = Self.hostPart(of: origin), originHost.lowercased() == host.lowercased() else {
             return .crossOrigin("Origin \(origin.prefix(100)) is not this server")
         }
@@ -44,6 +50,21 @@ public struct OriginPolicy: Sendable {
         else { return nil }
         if let port = components.port { return "\(scheme)://\(host):\(port)" }
         return "\(scheme)://\(host)"
+    }
+
+    static func nonBrowserOriginHost(_ origin: String) -> String? {
+        guard let components = URLComponents(string: origin), let scheme = components.scheme?.lowercased(),
+            scheme == "ws" || scheme == "wss", let host = components.host
+        else { return nil }
+        return host.lowercased()
+    }
+
+    static func stripPort(_ authority: String) -> String {
+        if authority.hasPrefix("["), let end = authority.firstIndex(of: "]") {
+            return String(authority[authority.index(after: authority.startIndex)..<end])
+        }
+        guard let colon = authority.lastIndex(of: ":") else { return authority }
+        return String(authority[..<colon])
     }
 
     static func hostPart(of origin: String) -> String? {

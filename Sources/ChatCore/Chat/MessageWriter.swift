@@ -75,9 +75,12 @@ public final class MessageWriter: Service, Sendable {
     private func drain() async {
         while true {
             let batch = queue.withLock { queue -> [Pending] in
-                let count = min(queue.pending.count, maxBatch)
-                let taken = Array(queue.pending.prefix(count))
-                queue.pending.removeFirst(count)
+                if queue.pending.count <= maxBatch {
+                    defer { queue.pending = [] }
+                    return queue.pending
+                }
+                let taken = Array(queue.pending.prefix(maxBatch))
+                queue.pending.removeFirst(maxBatch)
                 return taken
             }
             if batch.isEmpty { return }

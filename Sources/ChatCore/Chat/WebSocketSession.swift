@@ -48,12 +48,12 @@ struct WebSocketEndpoint: Sendable {
         let login = user.login
         let replayFrom = since
         return .upgrade([:]) { inbound, outbound, context in
-            await self.run(login: login, since: replayFrom, channel: channel, inbound: inbound, outbound: outbound, logger: context.logger)
+            try await self.run(login: login, since: replayFrom, channel: channel, inbound: inbound, outbound: outbound, logger: context.logger)
         }
     }
 
     private func run(login: String, since: ObjectId?, channel: any Channel, inbound: WebSocketInboundStream,
-                     outbound: WebSocketOutboundWriter, logger: Logger) async {
+                     outbound: WebSocketOutboundWriter, logger: Logger) async throws {
         let connection: HubConnection
         do {
             connection = try await server.hub.register(login: login, channel: channel, replaying: since != nil)
@@ -61,17 +61,21 @@ struct WebSocketEndpoint: Sendable {
             logger.debug("WebSocket closed before it was registered", metadata: ["error": "\(error)"])
             return
         }
-        await withGracefulShutdownHandler {
+        let ended: (any Error)? = await withGracefulShutdownHandler {
             do {
                 if let since { try await replay(after: since, to: connection) }
                 try await receive(inbound, from: connection)
+                return nil
             } catch {
                 logger.debug("WebSocket ended", metadata: ["error": "\(error)"])
+                return error
             }
         } onGracefulShutdown: {
             connection.sendClose(code: 1001, reason: "server shutting down")
         }
         await server.hub.unregister(connection)
+        // The WebSocket layer turns protocol errors (invalid UTF-8, oversized message) into close codes.
+        if let ended { throw ended }
     }
 
     /// Everything stored after `since`, in order, then live: the hub holds live events back meanwhile.

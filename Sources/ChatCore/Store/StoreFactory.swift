@@ -6,8 +6,7 @@ public enum StoreFactory {
     public static func open(_ config: AppConfig, logger: Logger) async throws -> any ChatStore {
         let store: any ChatStore
         if let uri = config.mongoURI {
-            _ = uri
-            throw StoreError.unavailable("MONGO_HOST is set, but MongoDB support is not merged yet")
+            store = try MongoStore(uri: uri, database: config.mongoDatabase, threads: config.mongoThreads, logger: logger)
         } else {
             try DataDirectory.ensure(config.dataDirectory)
             store = try SQLiteStore(path: config.sqlitePath)

@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+import Testing
+@testable import ChatCore
+
+/// The stores the contract suite runs against.
+enum StoreKind: String, Sendable, CustomTestStringConvertible {
+    case sqlite, mongo
+    var testDescription: String { rawValue }
+}
+
+/// Where the Mongo tests find their server: `scripts/with-mongo.sh` exports MONGO_TEST_URI.
+enum MongoTestEnvironment {
+    static let uri: String? = {
+        guard let uri = ProcessInfo.processInfo.environment["MONGO_TEST_URI"], !uri.isEmpty else { return nil }
+        return uri
+    }()
+    static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+    static let skipReason: Comment = "MONGO_TEST_URI is not set: run `scripts/with-mongo.sh swift test` to include the MongoDB store"
+
+    /// Locally without a server only SQLite runs (the Mongo suites show as skipped with the reason above);
+    /// under CI the Mongo cases stay in, so a missing server fails them instead of passing silently.
+    static var storeKinds: [StoreKind] { uri == nil && !isCI ? [.sqlite] : [.sqlite, .mongo] }
+
+    static func uniqueDatabaseName() -> String {
+        "chatctl_test_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+    }
+}
+
+/// A prepared, empty store of the given kind for one test; removed (file deleted / database dropped) afterwards.
+func withStore(_ kind: StoreKind, _ body: (any ChatStore) async throws -> Void) async throws {
+    switch kind {
+    case .sqlite:
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("chatctl-contract-\(UUID().uuidString).sqlite").path
+        let store = try SQLiteStore(path: path)
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        do {
+            try await store.prepare()
+            try await body(store)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    case .mongo:
+        guard let uri = MongoTestEnvironment.uri else {
+            Issue.record("MONGO_TEST_URI is not set under CI=true: the MongoDB store was not tested (run through scripts/with-mongo.sh)")
+            return
+        }
+        try await withMongoStore(uri: uri, prepare: true) { try await body($0) }
+    }
+}
+
+/// A MongoStore on a database of its own, dropped afterwards.
+func withMongoStore(uri: String, prepare: Bool, _ body: (MongoStore) async throws -> Void) async throws {
+    let store = try MongoStore(uri: uri, database: MongoTestEnvironment.uniqueDatabaseName(), threads: 2,
+                               logger: Logger(label: "chatctl.test.mongo"))
+    do {
+        if prepare { try await store.prepare() }
+        try await body(store)
+    } catch {
+        try? await store.dropDatabase()
+        await store.close()
+        throw error
+    }
+    try await store.dropDatabase()
+    await store.close()
+}
+
+/// Messages with ascending ids whose times are *not* in id order and often tie, so that (time, id) order
+/// differs from id order and from insertion order.
+func makeMessages(_ count: Int, users: [String] = ["alice"], base: Int64 = 1_795_000_000_000,
+                  generator: ObjectIdGenerator = ObjectIdGenerator()) -> [ChatMessage] {
+    let distinctTimes = max(1, count / 3)  // about three messages per instant
+    return (0..<count).map { index in
+        let offset = Int64((index * 7) % distinctTimes)  // scrambled against id order
+        return ChatMessage(id: generator.next(), user: users[index % users.count], text: "message \(index)",
+                           time: Date(millisecondsSince1970: base + offset * 1000))
+    }
+}
+
+func historyOrder(_ messages: [ChatMessage]) -> [ChatMessage] {
+    messages.sorted { ($0.time, $0.id) < ($1.time, $1.id) }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Plain sockets for what no client library will do: read a refused upgrade's status, or never read at all.
+/// Blocking calls run on NIO's thread pool, never on the cooperative pool the server also uses.
+enum RawHTTP {
+    static func get(port: Int, path: String, headers: HTTPFields) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive {
+            let socket = try RawSocket(port: port)
+            defer { socket.close() }
+            var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+            for field in headers { request += "\(field.name.rawName): \(field.value)\r\n" }
+            request += "\r\n"
+            try socket.send(Array(request.utf8))
+            return String(decoding: try socket.receive(upTo: 4096), as: UTF8.self)
+        }
+    }
+}
+
+extension RawHTTP {
+    static func post(port: Int, path: String, body: String) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive {
+            let socket = try RawSocket(port: port)
+            defer { socket.close() }
+            let request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            try socket.send(Array(request.utf8))
+            return String(decoding: try socket.receive(upTo: 8192), as: UTF8.self)
+        }
+    }
+}
+
+enum RawWebSocket {
+    /// Upgrades, then never reads again, with a tiny receive buffer: the slowest possible client.
+    static func connectWithoutReading(port: Int, cookie: String) async throws -> RawSocket {
+        try await NIOThreadPool.singleton.runIfActive {
+            let socket = try RawSocket(port: port, receiveBuffer: 4096)
+            let request = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Cookie: \(SessionCookie.name)=\(cookie)\r\n\r\n"
+            try socket.send(Array(request.utf8))
+            let response = String(decoding: try socket.receive(upTo: 512), as: UTF8.self)
+            guard response.hasPrefix("HTTP/1.1 101") else { throw RawSocket.Failure.refused(response) }
+            return socket
+        }
+    }
+}
+
+enum SessionCookie {
+    static let name = "chat_session"
+}
+
+final class RawSocket: Sendable {
+    enum Failure: Error {
+        case system(String)
+        case refused(String)
+    }
+
+    let descriptor: Int32
+
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw Failure.system("socket") }
+        if var size = receiveBuffer {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var timeout = timeval(tv_sec: 15, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            Glibc.close(descriptor)
+            throw Failure.system("connect")
+        }
+    }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { throw Failure.system("send") }
+            offset += sent
+        }
+    }
+
+    /// Reads what arrives until the peer closes, `limit` bytes arrive, or a response head is complete.
+    func receive(upTo limit: Int) throws -> [UInt8] {
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1)
+        while result.count < limit {
+            let count = recv(descriptor, &buffer, 1, 0)
+            if count <= 0 { break }
+            result.append(buffer[0])
+            if result.suffix(4) == [13, 10, 13, 10] { break }
+        }
+        return result
+    }
+
+    func close() {
+        Glibc.close(descriptor)
+    }
+}

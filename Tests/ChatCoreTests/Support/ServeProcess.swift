@@ -1,0 +1,86 @@
+import Foundation
+import NIOPosix
+import Testing
+
+@testable import ChatCore
+
+/// The built `chatctl` binary running `serve` in a child process, for signal and restart tests.
+final class ServeProcess: Sendable {
+    let process: Process
+    let port: Int
+    let stderrPath: String
+
+    static var binary: URL { TestPaths.packageRoot.appendingPathComponent(".build/debug/chatctl") }
+
+    init(dataDirectory: String, extraEnvironment: [String: String] = [:]) throws {
+        port = try FreePort.find()
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["serve", "--port", "\(port)"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATA_DIR"] = dataDirectory
+        environment["BCRYPT_COST"] = "4"
+        environment["SECRET_KEY"] = TestServer.secret.base64
+        environment["LOG_LEVEL"] = "info"
+        for (key, value) in extraEnvironment { environment[key] = value }
+        process.environment = environment
+        process.currentDirectoryURL = URL(fileURLWithPath: dataDirectory)
+        stderrPath = (dataDirectory as NSString).appendingPathComponent("serve-\(port).log")
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+    }
+
+    /// Waits until /health answers (the process is listening).
+    func waitUntilReady() async throws {
+        for _ in 0..<200 {
+            if let response = try? await RawHTTP.get(port: port, path: "/health", headers: [:]), response.hasPrefix("HTTP/1.1 200") {
+                return
+            }
+            guard process.isRunning else { throw Failure.exited(log) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure.neverReady(log)
+    }
+
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    func waitForExit() async -> Int32 {
+        let process = self.process
+        return (try? await NIOThreadPool.singleton.runIfActive {
+            process.waitUntilExit()
+            return process.terminationStatus
+        }) ?? -1
+    }
+
+    var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    enum Failure: Error {
+        case exited(String)
+        case neverReady(String)
+    }
+}
+
+enum FreePort {
+    static func find() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+                guard bind(descriptor, pointer, length) == 0 else { return -1 }
+                return getsockname(descriptor, pointer, &length)
+            }
+        }
+        guard bound == 0 else { throw RawSocket.Failure.system("bind") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

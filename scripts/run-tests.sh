@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite: everything once (SQLite and, through MONGO_TEST_URI, MongoDB store contracts), then
+# the end-to-end server suites again with MongoDB as the server's store.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build --build-tests
+swift test --skip-build
+if [ -n "${MONGO_TEST_URI:-}" ]; then
+    echo "== end-to-end server tests again, MongoDB store ($MONGO_TEST_URI)"
+    CHATCTL_TEST_STORE_URI="$MONGO_TEST_URI" swift test --skip-build --filter 'AccountFlowTests|WebSocketTests'
+elif [ "${CI:-}" = "true" ]; then
+    echo "MONGO_TEST_URI is not set: the MongoDB end-to-end run cannot be skipped in CI" >&2
+    exit 1
+fi
