@@ -8,6 +8,7 @@
 #   BENCH_CONN_TIMEOUT [180]     give up connecting after this many seconds (the baseline's join broadcasts are O(n²))
 #   BENCH_HISTORY_N [1000000]    stored messages for chatctl's history and export/import scenarios
 #   BENCH_BASELINE_HISTORY_N [10000]  the same for the baseline (seeded over its WebSocket: 1M would take hours)
+#   BENCH_SEED_WS_BIG [1]       without `chatctl history import`, store chatctl's BENCH_HISTORY_N messages over the WebSocket
 #   BENCH_SCENARIOS ["fanout latency store connections history export"]
 #   BENCH_SERVERS ["baseline chatctl"]
 #   PEER_DIR [../shared/peer_aiohttp]   the baseline
@@ -172,15 +173,23 @@ scenario() { # server name
             gen "$server" seed-100 seed --messages 100 &&
                 gen "$server" history-100 history --requests 100 --stored 100
             stop_server
-            if [ "$server" = baseline ]; then
-                start_server baseline || return
-                gen baseline "seed-$BASELINE_HISTORY_N" seed --messages "$BASELINE_HISTORY_N" &&
-                    gen baseline history-big history --requests 20 --stored "$BASELINE_HISTORY_N" --timeout 120
-                stop_server
-            elif [ "$HAS_IMPORT" = 1 ]; then
-                history_big_chatctl
-            else
-                skip chatctl history-big "chatctl has no 'history import' yet"
+            # the same mid-size history on both servers, stored over the WebSocket: a like-for-like ratio
+            start_server "$server" || return
+            gen "$server" "seed-$BASELINE_HISTORY_N" seed --messages "$BASELINE_HISTORY_N" --window 256 &&
+                gen "$server" history-mid history --requests 20 --stored "$BASELINE_HISTORY_N" --timeout 120
+            stop_server
+            if [ "$server" = chatctl ]; then
+                if [ "$HAS_IMPORT" = 1 ]; then
+                    history_big_chatctl
+                elif [ "${BENCH_SEED_WS_BIG:-1}" = 1 ]; then
+                    # no import command yet: store HISTORY_N messages over the WebSocket instead
+                    start_server chatctl || return
+                    gen chatctl "seed-$HISTORY_N" seed --messages "$HISTORY_N" --window 256 --timeout 900 &&
+                        gen chatctl history-big history --requests 100 --stored "$HISTORY_N" --timeout 120
+                    stop_server
+                else
+                    skip chatctl history-big "chatctl has no 'history import' yet"
+                fi
             fi ;;
         export)
             if [ "$server" = baseline ]; then
