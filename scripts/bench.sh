@@ -4,6 +4,7 @@
 #
 # Environment knobs (defaults in brackets):
 #   BENCH_DURATION [10]   measured seconds of the fan-out and latency scenarios (after BENCH_WARMUP [2])
+#   BENCH_LATENCY_RATES ["100 10"]  messages/s per sender in the latency scenario (100 is the issue's; 10 is light load)
 #   BENCH_CONNS ["2000 10000"]   idle-connection counts
 #   BENCH_CONN_TIMEOUT [180]     give up connecting after this many seconds (the baseline's join broadcasts are O(n²))
 #   BENCH_HISTORY_N [1000000]    stored messages for chatctl's history and export/import scenarios
@@ -20,6 +21,7 @@ ROOT=$(pwd)
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-2}
 CONNS=${BENCH_CONNS:-"2000 10000"}
+LATENCY_RATES=${BENCH_LATENCY_RATES:-"100 10"}
 CONN_TIMEOUT=${BENCH_CONN_TIMEOUT:-180}
 HISTORY_N=${BENCH_HISTORY_N:-1000000}
 BASELINE_HISTORY_N=${BENCH_BASELINE_HISTORY_N:-10000}
@@ -152,9 +154,12 @@ scenario() { # server name
             gen "$server" fanout fanout --clients 100 --senders 10 --window 128 --duration "$DURATION" --warmup "$WARMUP"
             stop_server ;;
         latency)
-            start_server "$server" || return
-            gen "$server" latency latency --clients 100 --senders 10 --rate 100 --duration "$DURATION" --warmup "$WARMUP"
-            stop_server ;;
+            for rate in $LATENCY_RATES; do
+                stem=latency; [ "$rate" = 100 ] || stem=latency-$rate
+                start_server "$server" || return
+                gen "$server" "$stem" latency --clients 100 --senders 10 --rate "$rate" --duration "$DURATION" --warmup "$WARMUP"
+                stop_server
+            done ;;
         store)
             # one client, one sender: the cost of storing (and echoing once) a message
             start_server "$server" || return
