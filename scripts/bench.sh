@@ -212,9 +212,12 @@ timed() { # stem count cmd…
     local stem=$1 count=$2; shift 2
     local tf=$TMP/time.$$ rc=0
     /usr/bin/time -f '%e %M' -o "$tf" "$@" >"$TMP/$stem.out" 2>"$TMP/$stem.err" || rc=$?
-    read -r secs rss <"$tf" || true
+    # on failure /usr/bin/time writes "Command exited with non-zero status N" first: the figures are last
+    read -r secs rss < <(tail -n 1 "$tf") || true
+    [[ "$secs" =~ ^[0-9.]+$ ]] || secs=0
+    [[ "$rss" =~ ^[0-9]+$ ]] || rss=0
     jq -cn --arg stem "$stem" --argjson s "${secs:-0}" --argjson r "${rss:-0}" --argjson n "$count" --argjson rc "$rc" \
-        '{step:$stem,seconds:$s,max_rss_kb:$r,messages:$n,messages_per_s:(if $s>0 then $n/$s else null end),exit:$rc}'
+        '{step:$stem,seconds:$s,max_rss_kb:$r,messages:$n,messages_per_s:(if $s>0 and $rc==0 then $n/$s else null end),exit:$rc}'
     [ "$rc" = 0 ] || say "$stem failed ($rc): $(tail -n 3 "$TMP/$stem.err")"
 }
 
@@ -234,6 +237,11 @@ history_big_chatctl() {
     fi
     jq -cn --argjson i "$imp" --argjson e "$exp" --argjson n "$HISTORY_N" \
         '{scenario:"export",label:"chatctl",stored:$n,import:$i,export:$e}' >"$OUT/chatctl-export.json"
+    if ! jq -e '.exit == 0' >/dev/null <<<"$imp"; then
+        skip chatctl history-big "chatctl history import failed (see $OUT/chatbench.log)"
+        tail -n 5 "$TMP/import.err" >>"$OUT/chatbench.log"
+        return
+    fi
     start_server chatctl "$dir" || return
     gen chatctl history-big history --requests 100 --stored "$HISTORY_N" --timeout 120
     stop_server
