@@ -14,10 +14,15 @@
 #   BENCH_SERVERS ["baseline chatctl"]
 #   PEER_DIR [../shared/peer_aiohttp]   the baseline
 #   BENCH_SKIP_BUILD [0]
+#   BENCH_QUICK [0]      1: short smoke run (3 s windows, 500 connections, 20,000 / 1,000 stored messages)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
+if [ "${BENCH_QUICK:-0}" = 1 ]; then   # a smoke run of every scenario in a few minutes
+    : "${BENCH_DURATION:=3}" "${BENCH_WARMUP:=1}" "${BENCH_CONNS:=500}" "${BENCH_HISTORY_N:=20000}"
+    : "${BENCH_BASELINE_HISTORY_N:=1000}" "${BENCH_CONN_TIMEOUT:=60}"
+fi
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-2}
 CONNS=${BENCH_CONNS:-"2000 10000"}
@@ -86,7 +91,7 @@ DATA_DIR=""
 
 wait_ready() { # port pid
     local i
-    for i in $(seq 1 600); do
+    for i in $(seq 1 1500); do   # up to ~5 min: the baseline's first start creates its venv
         if ! kill -0 "$2" 2>/dev/null; then return 1; fi
         if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$1/login"; then return 0; fi
         sleep 0.2

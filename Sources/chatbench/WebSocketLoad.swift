@@ -39,7 +39,11 @@ struct HubCounters: Sendable {
 
 final class Hub: @unchecked Sendable {
     let loop: any EventLoop
-    let bootstrap: ClientBootstrap
+    /// Made on first use: an EmbeddedEventLoop (tests) cannot carry a ClientBootstrap.
+    lazy var bootstrap: ClientBootstrap = ClientBootstrap(group: loop)
+        .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 2048, initial: 16384, maximum: 1 << 20))
+        .connectTimeout(.seconds(30))
     let url: ServerURL
     let cookies: [String]
     let run: UInt64
@@ -80,14 +84,15 @@ final class Hub: @unchecked Sendable {
 
     var rng = XorShift(seed: randomSeed())
 
-    init(loop: any EventLoop, url: ServerURL, cookies: [String], clients: Int, senders: Int, window: Int, payloadSize: Int) {
+    init(loop: any EventLoop, url: ServerURL, cookies: [String], clients: Int, senders: Int, window: Int, payloadSize: Int,
+         run: UInt64? = nil) {
         self.loop = loop
         self.url = url
         self.cookies = cookies
         self.clientCount = clients
         self.senderCount = senders
         self.window = window
-        self.run = UInt64(randomSeed() % 1_000_000_000)
+        self.run = run ?? UInt64(randomSeed() % 1_000_000_000)
         self.conns = Array(repeating: nil, count: clients)
         self.nextSeq = Array(repeating: 0, count: senders)
         self.inflight = Array(repeating: 0, count: senders)
@@ -95,11 +100,6 @@ final class Hub: @unchecked Sendable {
         self.ackConn = Array(0..<senders)
         // A token is ~40 bytes; pad the message to payloadSize with 'x'.
         self.padding = payloadSize > 45 ? [UInt8(ascii: " ")] + Array(repeating: UInt8(ascii: "x"), count: payloadSize - 45) : []
-        let bs = ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 2048, initial: 16384, maximum: 1 << 20))
-            .connectTimeout(.seconds(30))
-        self.bootstrap = bs
         if senders > 0 { growBits(to: 1024) }
     }
 
