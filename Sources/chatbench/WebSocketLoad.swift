@@ -353,10 +353,10 @@ final class WSConn: ChannelInboundHandler {
     }
 
     private func process(_ buf: inout ByteBuffer, context: ChannelHandlerContext, now: Int64) {
-        if !upgraded {
-            guard handshake(&buf, context: context) else { return }
+        // An incomplete handshake response stays in `pending` like a partial frame (a failed one is consumed).
+        if upgraded || handshake(&buf, context: context) {
+            parseFrames(&buf, context: context, now: now)
         }
-        parseFrames(&buf, context: context, now: now)
         if buf.readableBytes > 0 {
             // Keep only the unparsed tail (a partial frame).
             var rest = context.channel.allocator.buffer(capacity: max(buf.readableBytes, 4096))
