@@ -64,6 +64,7 @@ then
     exit 1
 fi
 
-export MONGO_TEST_URI="mongodb://127.0.0.1:$port/?replicaSet=secantus"
+# w=majority: the tests exercise the write concern production should use (one node: its own majority).
+export MONGO_TEST_URI="mongodb://127.0.0.1:$port/?replicaSet=secantus&w=majority"
 echo "with-mongo: SecantusDB $secantus_version on 127.0.0.1:$port (pid $server_pid)" >&2
 "$@"

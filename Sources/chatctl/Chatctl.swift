@@ -7,7 +7,7 @@ struct Chatctl: AsyncParsableCommand {
         commandName: "chatctl",
         abstract: "A WebSocket chat server and the toolkit that administers it.",
         discussion: """
-            Configuration comes from flags, then the environment, then a .env file, then defaults.
+            Configuration comes from flags, then the environment, then a .env file, then defaults. \
             `chatctl check` says what is set and what is wrong.
 
             Examples:
@@ -15,11 +15,18 @@ struct Chatctl: AsyncParsableCommand {
               chatctl user add alice --email alice@example.com
               chatctl history export --out history.json
               chatctl tail --user alice
+              chatctl chat --user alice
             """,
         version: ChatctlVersion.current,
         subcommands: [
             ServeCommand.self,
+            TailCommand.self,
+            ChatCommand.self,
             VersionCommand.self,
+            UserCommand.self,
+            HistoryCommand.self,
+            CheckCommand.self,
+            ConfigCommand.self,
         ]
     )
 }

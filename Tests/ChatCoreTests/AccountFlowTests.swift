@@ -147,6 +147,7 @@ struct AccountFlowTests {
             #expect(try await client.request("/login").status == .ok)
             #expect(try await client.request("/signin").status == .ok)
             #expect(try await client.request("/health").status == .ok)
+            #expect(try await client.request("/favicon.ico").status == .noContent)
             #expect(try await client.request("/ready").status == .ok)
             let metrics = try await client.request("/metrics")
             #expect(metrics.status == .ok)

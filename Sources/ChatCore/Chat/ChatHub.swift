@@ -172,11 +172,13 @@ public struct HubConnection: Sendable {
         try await future.get()
     }
 
-    /// Sends what arrived live during the replay and was not part of it, then goes live.
-    func finishReplay() async throws {
+    /// Sends what arrived live during the replay and was neither part of it nor at or before its cursor
+    /// `floor` (in history order), then goes live.
+    func finishReplay(after floor: ChatMessage? = nil) async throws {
         let shard = self.shard
         let id = self.id
-        try await shard.loop.submit { shard.finishReplay(id) }.get()
+        let position = floor.map { ($0.time, $0.id) }
+        try await shard.loop.submit { shard.finishReplay(id, after: position) }.get()
     }
 
     /// Writes a close frame and closes the channel (graceful shutdown).
@@ -217,8 +219,9 @@ final class LoopShard: @unchecked Sendable {
     let loop: any EventLoop
     private unowned let hub: ChatHub
     private var connections: [UInt64: ConnectionState] = [:]
-    /// A replayed message younger than this may also be in flight live.
-    private static let liveOverlap: TimeInterval = 120
+    /// A replayed message younger than this may also be in flight live. The message feed broadcasts nothing
+    /// older than `MessageFeedService.liveHorizon` (60 s), so that a live copy is always remembered here.
+    static let liveOverlap: TimeInterval = 120
 
     init(loop: any EventLoop, hub: ChatHub) {
         self.loop = loop
@@ -275,13 +278,14 @@ final class LoopShard: @unchecked Sendable {
         return promise.futureResult
     }
 
-    func finishReplay(_ id: UInt64) {
+    func finishReplay(_ id: UInt64, after floor: (Date, ObjectId)?) {
         loop.assertInEventLoop()
         guard let state = connections[id], let replay = state.replay else { return }
         state.replay = nil
         var buffer = ByteBuffer()
         for item in replay.pending {
             if let messageID = item.messageID, replay.recentReplayed.contains(messageID) { continue }
+            if let floor, let messageID = item.messageID, let time = item.messageTime, (time, messageID) <= floor { continue }
             var frame = item.frame
             buffer.writeBuffer(&frame)
         }

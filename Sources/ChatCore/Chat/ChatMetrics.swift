@@ -11,6 +11,9 @@ public final class ChatMetrics: Sendable {
     public let slowDisconnects = Atomic<Int>(0)
     public let httpRequests = Atomic<Int>(0)
     public let commitBatches = Atomic<Int>(0)
+    public let feedMessages = Atomic<Int>(0)
+    public let feedSkippedOld = Atomic<Int>(0)
+    public let feedFailures = Atomic<Int>(0)
 
     public init() {}
 
@@ -24,6 +27,9 @@ public final class ChatMetrics: Sendable {
             ("chat_store_commits_total", "counter", "Group commits written.", commitBatches.load(ordering: .relaxed)),
             ("chat_deliveries_total", "counter", "Frames delivered to WebSocket clients.", deliveries.load(ordering: .relaxed)),
             ("chat_slow_disconnects_total", "counter", "Clients disconnected for not reading fast enough.", slowDisconnects.load(ordering: .relaxed)),
+            ("chat_feed_messages_total", "counter", "Messages broadcast from the store's change stream.", feedMessages.load(ordering: .relaxed)),
+            ("chat_feed_skipped_old_total", "counter", "Inserted messages not broadcast because they are not live (imported history).", feedSkippedOld.load(ordering: .relaxed)),
+            ("chat_feed_failures_total", "counter", "Change-stream failures (each followed by a backoff and a resume).", feedFailures.load(ordering: .relaxed)),
             ("chat_http_requests_total", "counter", "HTTP requests served.", httpRequests.load(ordering: .relaxed)),
         ]
         var out = ""

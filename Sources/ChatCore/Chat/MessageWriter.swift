@@ -8,6 +8,10 @@ import Synchronization
 /// Senders enqueue; one loop takes everything waiting, gives it ids and times, writes it in one
 /// transaction and only then hands it to the hub. While a commit runs the next batch gathers, so storage
 /// cost is paid per batch, not per message. Commit order is broadcast order: every client sees the same order.
+///
+/// When the store is a `MessageFeed` (MongoDB), the writer only stores: `MessageFeedService` broadcasts
+/// every instance's commits, this one's included, in the change stream's single order, each exactly once.
+/// A commit that fails is still answered here, with an `error` frame to each of its senders.
 public final class MessageWriter: Service, Sendable {
     struct Pending: Sendable {
         let user: String
@@ -31,9 +35,16 @@ public final class MessageWriter: Service, Sendable {
     private let wakeUpContinuation: AsyncStream<Void>.Continuation
     public let capacity: Int
     public let maxBatch: Int
+    /// False when a message feed broadcasts what is stored.
+    public let broadcastsCommits: Bool
+    /// Told of every stored batch (the feed, which then watches that it reports them).
+    private let committed: (@Sendable ([ChatMessage]) -> Void)?
 
-    public init(store: any ChatStore, hub: ChatHub, metrics: ChatMetrics, logger: Logger, capacity: Int = 100_000, maxBatch: Int = 2_000) {
+    public init(store: any ChatStore, hub: ChatHub, metrics: ChatMetrics, logger: Logger, capacity: Int = 100_000, maxBatch: Int = 2_000,
+                broadcastsCommits: Bool = true, committed: (@Sendable ([ChatMessage]) -> Void)? = nil) {
         self.store = store
+        self.broadcastsCommits = broadcastsCommits
+        self.committed = committed
         self.hub = hub
         self.metrics = metrics
         self.logger = logger
@@ -109,6 +120,7 @@ public final class MessageWriter: Service, Sendable {
         }
         metrics.messagesStored.add(messages.count, ordering: .relaxed)
         metrics.commitBatches.add(1, ordering: .relaxed)
-        hub.broadcast(messages: messages)
+        committed?(messages)
+        if broadcastsCommits { hub.broadcast(messages: messages) }
     }
 }

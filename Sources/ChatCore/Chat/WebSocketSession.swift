@@ -81,7 +81,12 @@ struct WebSocketEndpoint: Sendable {
     /// Everything stored after `since`, in order, then live: the hub holds live events back meanwhile.
     private func replay(after since: ObjectId, to connection: HubConnection) async throws {
         var cursor = since
+        var floor: ChatMessage?
         do {
+            // With several instances, this one's feed may still be behind the one the client was on:
+            // what it broadcasts late up to the cursor, the client has seen already.
+            floor = try await server.store.message(id: since)
+            guard floor != nil else { throw StoreError.unknownCursor(since.hex) }
             while true {
                 let page = try await server.store.messages(after: cursor, limit: Self.replayPageSize)
                 guard let last = page.last else { break }
@@ -91,7 +96,7 @@ struct WebSocketEndpoint: Sendable {
         } catch StoreError.unknownCursor {
             connection.send(.error("unknown since id \(since.hex): history before now is not replayed"))
         }
-        try await connection.finishReplay()
+        try await connection.finishReplay(after: floor)
     }
 
     private func receive(_ inbound: WebSocketInboundStream, from connection: HubConnection) async throws {

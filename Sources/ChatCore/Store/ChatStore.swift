@@ -27,6 +27,8 @@ public protocol ChatStore: Sendable {
     /// The newest `limit` messages before `cursor` (all when nil), newest first.
     /// Throws `StoreError.unknownCursor` when the cursor names no stored message.
     func messages(before cursor: ObjectId?, limit: Int) async throws -> [ChatMessage]
+    /// The message with this id, if stored.
+    func message(id: ObjectId) async throws -> ChatMessage?
     /// Up to `limit` messages after `cursor` in history order, oldest first.
     /// Throws `StoreError.unknownCursor` when the cursor names no stored message.
     func messages(after cursor: ObjectId, limit: Int) async throws -> [ChatMessage]
@@ -43,6 +45,11 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case unknownCursor(String)
     case unavailable(String)
     case corrupt(String)
+    /// A message feed cannot go on from its position (the server no longer holds that far back):
+    /// following must start over from now, and what was inserted meanwhile is not delivered.
+    case feedLost(String)
+    /// The store has no message feed (MongoDB: a standalone server, not a replica set).
+    case feedUnsupported(String)
 
     public var description: String {
         switch self {
@@ -51,6 +58,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .unknownCursor(let id): "no message with id \(id)"
         case .unavailable(let why): "store unavailable: \(why)"
         case .corrupt(let why): "store holds unreadable data: \(why)"
+        case .feedLost(let why): "message feed lost: \(why)"
+        case .feedUnsupported(let why): "no message feed: \(why)"
         }
     }
 }

@@ -120,6 +120,12 @@ public final class SQLiteStore: ChatStore {
         }
     }
 
+    public func message(id: ObjectId) async throws -> ChatMessage? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id.hex]).map(Self.message)
+        }
+    }
+
     public func messages(after cursor: ObjectId, limit: Int) async throws -> [ChatMessage] {
         try await read { db in
             let time = try Self.time(of: cursor, db)

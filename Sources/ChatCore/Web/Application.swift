@@ -31,6 +31,12 @@ public func buildApplication(_ server: ChatServer) -> some ApplicationProtocol {
     AuthRoutes(server: server).register(on: router)
     ChatRoutes(server: server).register(on: router)
 
+    // Services shut down in reverse order, after the HTTP server (which Hummingbird adds last): the writer
+    // stores what it accepted, then the feed stops following the change stream, then the store closes.
+    var services: [any Service] = [StoreService(store: server.store)]
+    if let feed = server.feed { services.append(feed) }
+    services.append(server.writer)
+
     let endpoint = WebSocketEndpoint(server: server)
     let webSocket = WebSocketServerConfiguration(
         maxFrameSize: WebSocketEndpoint.frameLimit(config),
@@ -43,7 +49,7 @@ public func buildApplication(_ server: ChatServer) -> some ApplicationProtocol {
             try await endpoint.shouldUpgrade(head, channel: channel, logger: logger)
         },
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
-        services: [StoreService(store: server.store), server.writer],
+        services: services,
         logger: server.logger
     )
 }

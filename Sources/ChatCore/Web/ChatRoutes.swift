@@ -11,6 +11,8 @@ struct ChatRoutes {
         router.get("/api/messages") { request, _ in try await self.messagesAPI(request) }
         router.get("/static/{file}") { request, context in self.asset(request, context) }
         router.get("/health") { _, _ in Response.text("ok\n") }
+        // Browsers ask for it on every page; there is none, and saying so is cheaper than a 404 page.
+        router.get("/favicon.ico") { _, _ in Response(status: .noContent, headers: [.cacheControl: "public, max-age=86400"]) }
         router.get("/ready") { _, context in await self.ready(context) }
         router.get("/metrics") { _, _ in self.metrics() }
     }

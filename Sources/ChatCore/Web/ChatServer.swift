@@ -7,6 +7,9 @@ public struct ChatServer: Sendable {
     public let store: any ChatStore
     public let hub: ChatHub
     public let writer: MessageWriter
+    /// Broadcasts from the store's change stream when the store has one (MongoDB); nil for SQLite,
+    /// whose writer broadcasts its own commits.
+    public let feed: MessageFeedService?
     public let sessions: SessionCodec
     public let passwords: PasswordHasher
     public let origins: OriginPolicy
@@ -24,7 +27,25 @@ public struct ChatServer: Sendable {
         self.logger = logger
         metrics = ChatMetrics()
         hub = ChatHub(metrics: metrics, outboundBufferBytes: config.outboundBufferBytes)
-        writer = MessageWriter(store: store, hub: hub, metrics: metrics, logger: logger)
+        var start: FeedPosition?? = nil
+        if let messageFeed = store as? any MessageFeed {
+            do {
+                // Taken now, before the HTTP server accepts anyone: whatever is stored from here on is broadcast,
+                // even if it is stored before the follower's own stream is open.
+                start = .some(try await messageFeed.feedPosition())
+            } catch StoreError.feedUnsupported(let why) {
+                logger.warning("messages are broadcast to this instance's clients only", metadata: ["why": "\(why)"])
+            }
+        }
+        if let messageFeed = store as? any MessageFeed, let start {
+            let service = MessageFeedService(feed: messageFeed, start: start, hub: hub, metrics: metrics, logger: logger)
+            feed = service
+            writer = MessageWriter(store: store, hub: hub, metrics: metrics, logger: logger, broadcastsCommits: false,
+                                   committed: { service.expect($0) })
+        } else {
+            feed = nil
+            writer = MessageWriter(store: store, hub: hub, metrics: metrics, logger: logger)
+        }
         sessions = SessionCodec(secret: secret, lifetime: config.sessionLifetime)
         passwords = PasswordHasher(cost: config.bcryptCost)
         origins = OriginPolicy(trustedOrigins: config.allowedOrigins)

@@ -76,7 +76,7 @@ struct AuthorizeMiddleware: RouterMiddleware {
     let server: ChatServer
 
     static func isOpen(_ path: String) -> Bool {
-        ["/login", "/signin", "/signout", "/health", "/ready", "/metrics"].contains(path) || path.hasPrefix("/static/")
+        ["/login", "/signin", "/signout", "/health", "/ready", "/metrics", "/favicon.ico"].contains(path) || path.hasPrefix("/static/")
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

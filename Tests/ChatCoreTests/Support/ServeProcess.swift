@@ -12,11 +12,12 @@ final class ServeProcess: Sendable {
 
     static var binary: URL { TestPaths.packageRoot.appendingPathComponent(".build/debug/chatctl") }
 
-    init(dataDirectory: String, extraEnvironment: [String: String] = [:]) throws {
-        port = try FreePort.find()
+    /// `port`: a fixed one (to restart a server where its clients expect it), else a free one.
+    init(dataDirectory: String, port: Int? = nil, extraEnvironment: [String: String] = [:]) throws {
+        self.port = try port ?? FreePort.find()
         let process = Process()
         process.executableURL = Self.binary
-        process.arguments = ["serve", "--port", "\(port)"]
+        process.arguments = ["serve", "--port", "\(self.port)"]
         var environment = ProcessInfo.processInfo.environment
         environment["DATA_DIR"] = dataDirectory
         environment["BCRYPT_COST"] = "4"
@@ -25,7 +26,7 @@ final class ServeProcess: Sendable {
         for (key, value) in extraEnvironment { environment[key] = value }
         process.environment = environment
         process.currentDirectoryURL = URL(fileURLWithPath: dataDirectory)
-        stderrPath = (dataDirectory as NSString).appendingPathComponent("serve-\(port).log")
+        stderrPath = (dataDirectory as NSString).appendingPathComponent("serve-\(self.port)-\(UUID().uuidString.prefix(8)).log")
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         process.standardOutput = FileHandle.nullDevice

@@ -239,3 +239,20 @@ enum MongoDocuments {
         return UserRecord(id: id, login: login, email: email ?? "", password: password ?? "", created: created)
     }
 }
+
+/// A copy of a cursor's document: the cursor's own is only valid until the next call on it.
+final class FoundDocument {
+    let pointer: OpaquePointer
+
+    /// bson_copy allocates a non-static bson_t, which bson_destroy frees whole.
+    init?(copying source: OpaquePointer) {
+        guard let copy = bson_copy(source) else { return nil }
+        pointer = copy
+    }
+
+    deinit { bson_destroy(pointer) }
+}
+
+extension MongoDocuments {
+    static func user(_ found: FoundDocument) throws -> UserRecord { try user(found.pointer) }
+}

@@ -14,20 +14,24 @@ public final class MongoStore: ChatStore {
     public let database: String
     /// The URI's host list, safe to log: never the credentials.
     public let hosts: String
-    private let uriInfo: MongoURIInfo
-    private let pool: MongoClientPool
+    let uriInfo: MongoURIInfo
+    let pool: MongoClientPool
     private let threadPool: NIOThreadPool
-    private let logger: Logger
+    let logger: Logger
     private let closed = Mutex(false)
+    /// Change-stream followers (MongoFeed.swift): each holds a pooled client on a thread of its own, so
+    /// close() stops them and waits before it destroys the pool.
+    let feeds = Mutex(FeedRegistry())
 
     /// Case-insensitive comparison for logins and emails: the unique indexes use it, and so must every lookup
     /// by login, or the index is not used and the match is case-sensitive. Strength 2 ignores case, not accents.
     private static var caseInsensitive: BSONDocument { BSONDocument(["locale": .string("en"), "strength": .int32(2)]) }
     static let defaultServerSelectionTimeoutMS: Int32 = 5000
+    static let defaultSocketTimeoutMS: Int32 = 15000
 
     /// - Parameters:
     ///   - uri: a `mongodb://` or `mongodb+srv://` URI; `serverSelectionTimeoutMS` defaults to 5 s so that
-    ///     start-up fails fast when the server is unreachable.
+    ///     start-up fails fast when the server is unreachable, `socketTimeoutMS` to 15 s (libmongoc: 5 min).
     ///   - threads: size of the thread pool that runs the blocking driver calls.
     public init(uri: String, database: String, threads: Int = 4, logger: Logger) throws {
         MongoDriver.ensureInitialised()
@@ -49,6 +53,11 @@ public final class MongoStore: ChatStore {
 
         if mongoc_uri_get_option_as_int32(parsed, "serverselectiontimeoutms", 0) <= 0 {
             _ = mongoc_uri_set_option_as_int32(parsed, "serverselectiontimeoutms", Self.defaultServerSelectionTimeoutMS)
+        }
+        // libmongoc waits 5 minutes on a silent socket by default: a chat send must fail sooner than that
+        // when the network drops without a reset, so that the client hears "not stored" and /ready turns 503.
+        if mongoc_uri_get_option_as_int32(parsed, "sockettimeoutms", 0) <= 0 {
+            _ = mongoc_uri_set_option_as_int32(parsed, "sockettimeoutms", Self.defaultSocketTimeoutMS)
         }
         if mongoc_uri_get_appname(parsed) == nil { _ = mongoc_uri_set_appname(parsed, "chatctl") }
 
@@ -79,6 +88,7 @@ public final class MongoStore: ChatStore {
             return !closed
         }
         guard first else { return }
+        await stopFollowers()
         // Queued operations finish first; only then is the pool (and every client in it) destroyed.
         try? await threadPool.shutdownGracefully()
         pool.destroy()
@@ -209,6 +219,12 @@ public final class MongoStore: ChatStore {
         }
     }
 
+    public func message(id: ObjectId) async throws -> ChatMessage? {
+        try await withCollection("messages") { collection in
+            try Self.findOne(collection, BSONDocument(["_id": .oid(id)]), collation: false).map { try MongoDocuments.message($0.pointer) }
+        }
+    }
+
     public func messages(after cursor: ObjectId, limit: Int) async throws -> [ChatMessage] {
         guard limit > 0 else { return [] }
         return try await withCollection("messages") { collection in
@@ -313,7 +329,7 @@ public final class MongoStore: ChatStore {
         }
     }
 
-    private func withCollection<T: Sendable>(_ name: String, _ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+    func withCollection<T: Sendable>(_ name: String, _ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         try await withClient { client in
             guard let collection = mongoc_client_get_collection(client, self.database, name) else {
                 throw StoreError.unavailable("cannot open collection \(name)")
@@ -324,7 +340,7 @@ public final class MongoStore: ChatStore {
     }
 
     /// One line, naming the hosts, never the credentials.
-    private func storeError(_ error: MongoDriverError) -> StoreError {
+    func storeError(_ error: MongoDriverError) -> StoreError {
         let message = uriInfo.scrub(error.message)
         if error.isUnreachable {
             logger.warning("MongoDB unreachable", metadata: ["hosts": "\(hosts)", "error": "\(message)"])
@@ -533,85 +549,5 @@ public final class MongoStore: ChatStore {
         guard let colon = userInfo.firstIndex(of: ":") else { return nil }
         let password = userInfo[userInfo.index(after: colon)...]
         return password.isEmpty ? nil : String(password)
-    }
-}
-
-/// A copy of a cursor's document: the cursor's own is only valid until the next call on it.
-final class FoundDocument {
-    let pointer: OpaquePointer
-
-    /// bson_copy allocates a non-static bson_t, which bson_destroy frees whole.
-    init?(copying source: OpaquePointer) {
-        guard let copy = bson_copy(source) else { return nil }
-        pointer = copy
-    }
-
-    deinit { bson_destroy(pointer) }
-}
-
-extension MongoDocuments {
-    static func user(_ found: FoundDocument) throws -> UserRecord { try user(found.pointer) }
-}
-
-/// An index chatctl creates and `chatctl check` looks for.
-struct RequiredIndex: CustomStringConvertible {
-    var collection: String
-    var name: String
-    var keys: [(String, Int32)]
-    var unique: Bool
-    var caseInsensitive: Bool
-
-    static let all: [RequiredIndex] = [
-        RequiredIndex(collection: "users", name: "login_ci", keys: [("login", 1)], unique: true, caseInsensitive: true),
-        RequiredIndex(collection: "users", name: "email_ci", keys: [("email", 1)], unique: true, caseInsensitive: true),
-        RequiredIndex(collection: "messages", name: "time_1__id_1", keys: [("time", 1), ("_id", 1)], unique: false, caseInsensitive: false),
-        RequiredIndex(collection: "messages", name: "user_1_time_1__id_1", keys: [("user", 1), ("time", 1), ("_id", 1)],
-                      unique: false, caseInsensitive: false),
-    ]
-
-    var description: String {
-        let fields = keys.map(\.0).joined(separator: ",")
-        return "\(collection).\(fields)" + (unique ? " unique" : "") + (caseInsensitive ? ", case-insensitive" : "")
-    }
-
-    /// The `indexes` element of a createIndexes command.
-    var specification: BSONDocument {
-        let key = BSONDocument()
-        for (field, direction) in keys { key.append(field, .int32(direction)) }
-        let spec = BSONDocument(["key": .document(key), "name": .string(name)])
-        if unique { spec.append("unique", .bool(true)) }
-        if caseInsensitive { spec.append("collation", .document(BSONDocument(["locale": .string("en"), "strength": .int32(2)]))) }
-        return spec
-    }
-
-    /// Matched by keys and options, not by name: an equivalent index made by hand counts.
-    func isSatisfied(by index: IndexDescription) -> Bool {
-        index.keys.count == keys.count
-            && zip(index.keys, keys).allSatisfy { $0.0 == $1.0 && $0.1 == Int64($1.1) }
-            && (!unique || index.unique)
-            && (!caseInsensitive || index.collationStrength == 2)
-    }
-}
-
-/// What listIndexes says about one index.
-struct IndexDescription {
-    var keys: [(String, Int64)] = []
-    var unique = false
-    var collationStrength: Int64?
-
-    init(_ raw: OpaquePointer) {
-        BSONReader(raw: raw).forEach { field in
-            switch field.key {
-            case "key":
-                field.forEachChild { key in keys.append((key.key, key.int64 ?? 0)) }
-            case "unique":
-                unique = (field.int64 ?? 0) != 0
-            case "collation":
-                field.forEachChild { option in
-                    if option.key == "strength" { collationStrength = option.int64 }
-                }
-            default: break
-            }
-        }
     }
 }

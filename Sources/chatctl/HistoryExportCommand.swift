@@ -1,0 +1,100 @@
+import ArgumentParser
+import ChatCore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct HistoryExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write history, oldest first, as MongoDB Extended JSON.",
+        discussion: """
+            Relaxed Extended JSON v2 by default, exactly as mongoexport writes it; --canonical writes dates as \
+            {"$date":{"$numberLong":"<ms>"}}. Streams page by page, so memory stays flat whatever the size. \
+            With --out the file appears only when complete (written to a temporary file, then renamed); \
+            on stdout a closed pipe (e.g. `| head`) ends the export quietly. Progress goes to stderr on a terminal.
+
+            --since and --until take an ISO-8601 date or time (2026-11-24, 2026-11-24T19:00:00Z) or an age \
+            counted back from now (90s, 15m, 24h, 7d, 2w); --since is inclusive, --until exclusive.
+
+            Examples:
+              chatctl history export --out history.json
+              chatctl history export --since 24h
+              chatctl history export --since 2026-11-01 --until 2026-12-01 --user alice --array --out november.json
+              chatctl history export --canonical | gzip > history.json.gz
+            """
+    )
+
+    @Option(help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Only messages at or after this time.", valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only messages before this time.", valueName: "time"))
+    var until: String?
+
+    @Option(help: ArgumentHelp("Only messages sent by this login.", valueName: "login"))
+    var user: String?
+
+    @Flag(help: "Write one JSON array instead of one document per line.")
+    var array = false
+
+    @Flag(help: "Canonical Extended JSON (dates as $numberLong milliseconds).")
+    var canonical = false
+
+    @OptionGroup var config: ConfigOptions
+
+    func validate() throws {
+        if let since, TimeSpec.parse(since) == nil { throw ValidationError("--since '\(since)' is not \(TimeSpec.help)") }
+        if let until, TimeSpec.parse(until) == nil { throw ValidationError("--until '\(until)' is not \(TimeSpec.help)") }
+        if out == "" { throw ValidationError("--out needs a file name") }
+        let now = Date()
+        if let since, let until, let from = TimeSpec.parse(since, now: now), let to = TimeSpec.parse(until, now: now), from >= to {
+            throw ValidationError("--since \(since) is not before --until \(until): nothing could match")
+        }
+    }
+
+    func run() async throws {
+        let now = Date()
+        let filter = MessageFilter(since: since.flatMap { TimeSpec.parse($0, now: now) },
+                                   until: until.flatMap { TimeSpec.parse($0, now: now) }, user: user)
+        signal(SIGPIPE, SIG_IGN)
+        try await withStore(config) { _, store in
+            let output: any ByteOutput
+            var atomic: AtomicFileOutput?
+            if let out {
+                do {
+                    let file = try AtomicFileOutput(path: out)
+                    Terminal.removeOnInterrupt(file.temporaryPath)
+                    atomic = file
+                    output = file
+                } catch {
+                    throw fail("cannot write \(out): \(error); choose a writable --out path")
+                }
+            } else {
+                output = FileDescriptorOutput(fd: STDOUT_FILENO)
+            }
+            let total = Terminal.stderrIsTTY ? try? await store.countMessages(matching: filter) : nil
+            let progress = ProgressPrinter(verb: "exported", total: total)
+            let exporter = HistoryExporter(options: ExportOptions(filter: filter, format: canonical ? .canonical : .relaxed, array: array))
+            do {
+                let outcome = try await exporter.run(store: store, output: output) { progress.update($0) }
+                progress.done()
+                if case .complete(let count) = outcome, let out {
+                    Terminal.warn("exported \(count) messages to \(out)")
+                }
+            } catch let error as OutputError {
+                progress.done()
+                atomic?.abandon()
+                throw fail("export failed: \(error); check the disk space and the --out path")
+            } catch {
+                progress.done()
+                atomic?.abandon()
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import ChatCore
+
+struct UserPasswdCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "passwd",
+        abstract: "Set a new password for an account.",
+        discussion: """
+            On a terminal the new password is asked twice and never echoed; --password-stdin reads it from the \
+            first line of standard input. Existing sessions stay logged in.
+
+            Examples:
+              chatctl user passwd alice
+              echo "$PW" | chatctl user passwd alice --password-stdin
+            """
+    )
+
+    @Argument(help: "The account's login.")
+    var login: String
+
+    @Flag(help: "Read the password from the first line of standard input instead of prompting.")
+    var passwordStdin = false
+
+    @OptionGroup var config: ConfigOptions
+
+    func run() async throws {
+        try await withStore(config) { config, store in
+            let admin = UserAdmin(store: store, bcryptCost: config.bcryptCost)
+            let user = try await admin.existing(login)
+            let password = try Terminal.newPassword(fromStdin: passwordStdin, for: user.login)
+            try await admin.setPassword(login: user.login, password: password)
+            Terminal.warn("password changed for \(user.login)")
+        }
+    }
+}
