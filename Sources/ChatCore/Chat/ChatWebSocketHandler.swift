@@ -11,21 +11,32 @@ final class ChatWebSocketHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    private let server: ChatServer
+    /// What every connection shares: one reference, not a copy of `ChatServer` per socket (~400 bytes).
+    final class Shared: Sendable {
+        let server: ChatServer
+        let frameLimit: Int
+
+        init(server: ChatServer) {
+            self.server = server
+            frameLimit = WebSocketEndpoint.frameLimit(server.config)
+        }
+    }
+
+    private let shared: Shared
+    private var server: ChatServer { shared.server }
+    private var frameLimit: Int { shared.frameLimit }
     private let connection: HubConnection
     private let state: ConnectionState
-    private let frameLimit: Int
     private var limiter: RateLimiter
     /// A fragmented message being reassembled, and whether it started as text.
     private var partial: ByteBuffer?
     private var partialIsText = false
 
-    init(server: ChatServer, connection: HubConnection, state: ConnectionState, frameLimit: Int) {
-        self.server = server
+    init(shared: Shared, connection: HubConnection, state: ConnectionState) {
+        self.shared = shared
         self.connection = connection
         self.state = state
-        self.frameLimit = frameLimit
-        limiter = RateLimiter(rate: server.config.rateLimitPerSecond, burst: server.config.rateLimitBurst)
+        limiter = RateLimiter(rate: shared.server.config.rateLimitPerSecond, burst: shared.server.config.rateLimitBurst)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -126,13 +137,23 @@ final class ChatWebSocketHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is NIOWebSocketError {
-            // WebSocketProtocolErrorHandler, before this handler, has written the close frame (e.g. 1009)
-            // and closes the channel.
-            state.markClosing()
+        guard let error = error as? NIOWebSocketError else {
+            context.close(promise: nil)
             return
         }
-        context.close(promise: nil)
+        // The decoder stops at a protocol error: say why, then close without waiting for an answer.
+        // (Done here rather than by NIO's WebSocketProtocolErrorHandler: one handler less per socket.)
+        let code: UInt16 = error == .invalidFrameLength ? 1009 : 1002
+        let alreadyClosing = state.closing
+        state.markClosing()
+        let channel = context.channel
+        guard !alreadyClosing else {
+            channel.close(promise: nil)
+            return
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        state.context.writeAndFlush(NIOAny(ServerFrame.close(code: code, reason: "")), promise: written)
+        written.futureResult.whenComplete { _ in channel.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

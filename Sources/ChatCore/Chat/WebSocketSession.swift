@@ -9,7 +9,13 @@ import NIOWebSocket
 /// an idle socket then costs a few KB instead of a suspended task stack (~20 KB each, measured).
 struct WebSocketEndpoint: Sendable {
     let server: ChatServer
+    private let shared: ChatWebSocketHandler.Shared
     static let replayPageSize = 500
+
+    init(server: ChatServer) {
+        self.server = server
+        shared = ChatWebSocketHandler.Shared(server: server)
+    }
 
     /// What the upgrade request carries that the decision needs.
     struct UpgradeRequest: Sendable {
@@ -82,7 +88,7 @@ struct WebSocketEndpoint: Sendable {
     func attach(channel: any Channel, login: String, since: ObjectId?, logger: Logger) throws {
         channel.eventLoop.assertInEventLoop()
         let (connection, state) = try server.hub.register(login: login, channel: channel, replaying: since != nil)
-        let handler = ChatWebSocketHandler(server: server, connection: connection, state: state, frameLimit: Self.frameLimit(server.config))
+        let handler = ChatWebSocketHandler(shared: shared, connection: connection, state: state)
         do {
             try channel.pipeline.syncOperations.addHandler(handler)
         } catch {

@@ -37,12 +37,15 @@ struct ChatHTTPChannel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            // NIO keeps each channel's last receive buffer for reuse, sized by this allocator (2 KB by default):
+            // most sockets are idle WebSockets, so start small and let busy ones grow.
+            try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveSizes)
             // Set by shouldUpgrade, read by the upgrade or not-upgraded handler, all on this channel's loop.
             let decision = NIOLoopBoundBox<WebSocketEndpoint.Decision?>(nil, eventLoop: channel.eventLoop)
             let endpoint = self.endpoint
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: WebSocketEndpoint.frameLimit(endpoint.server.config),
-                enableAutomaticErrorHandling: true,
+                enableAutomaticErrorHandling: false,  // ChatWebSocketHandler answers protocol errors
                 shouldUpgrade: { channel, head in
                     let request = WebSocketEndpoint.UpgradeRequest(head)
                     return channel.eventLoop.makeFutureWithTask {
@@ -94,6 +97,8 @@ struct ChatHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             return Value(upgradeResult: result, channel: channel)
         }
     }
+
+    static let receiveSizes = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 64 * 1024)
 
     func handle(value: Value, logger: Logger) async {
         do {
