@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOWebSocket
+import ServiceLifecycle
 import Synchronization
 
 /// Fans events out to every WebSocket.
@@ -23,11 +24,18 @@ public final class ChatHub: Sendable {
     let outboundBufferBytes: Int
     /// Live events held for a connection that is still replaying history, before it is cut off.
     let replayBacklogLimit: Int
+    /// Every connection is pinged this often; one silent for two intervals is closed.
+    let pingInterval: TimeAmount
+    /// How long a closing connection waits for the client's close frame.
+    let closeTimeout: TimeAmount
 
-    public init(metrics: ChatMetrics, outboundBufferBytes: Int, replayBacklogLimit: Int = 50_000) {
+    public init(metrics: ChatMetrics, outboundBufferBytes: Int, replayBacklogLimit: Int = 50_000,
+                pingInterval: Duration = .seconds(30), closeTimeout: Duration = .seconds(3)) {
         self.metrics = metrics
         self.outboundBufferBytes = outboundBufferBytes
         self.replayBacklogLimit = replayBacklogLimit
+        self.pingInterval = TimeAmount(pingInterval)
+        self.closeTimeout = TimeAmount(closeTimeout)
     }
 
     /// Logins with at least one open connection, sorted.
@@ -39,9 +47,10 @@ public final class ChatHub: Sendable {
 
     // MARK: connections
 
-    /// Adds an upgraded WebSocket channel. The presence frame is its first frame; while `replaying`, live
-    /// events are held back until `finishReplay`.
-    public func register(login: String, channel: any Channel, replaying: Bool) async throws -> HubConnection {
+    /// Adds an upgraded WebSocket channel; runs on the channel's event loop, so a connection needs no task.
+    /// The presence frame is its first frame; while `replaying`, live events are held back until `finishReplay`.
+    func register(login: String, channel: any Channel, replaying: Bool) throws -> (HubConnection, ConnectionState) {
+        channel.eventLoop.assertInEventLoop()
         let id = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
         let (shard, isFirst, users) = registry.withLock { registry -> (LoopShard, Bool, [String]) in
             let key = ObjectIdentifier(channel.eventLoop)
@@ -56,32 +65,29 @@ public final class ChatHub: Sendable {
             registry.online[login, default: 0] += 1
             return (shard, registry.online[login] == 1, registry.online.keys.sorted())
         }
-        let connection = HubConnection(id: id, login: login, shard: shard)
-        let presence = ServerFrame.text(ChatEvent.presence(users: users).json)
-        let limit = outboundBufferBytes
+        let state: ConnectionState
         do {
-            try await channel.eventLoop.submit {
-                let context = try channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
-                try channel.syncOptions?.setOption(
-                    ChannelOptions.writeBufferWaterMark, value: .init(low: limit / 2, high: limit))
-                let state = ConnectionState(id: id, login: login, channel: channel, context: context)
-                if replaying { state.replay = ReplayState() }
-                shard.add(state)
-                context.writeAndFlush(NIOAny(presence), promise: nil)
-            }.get()
+            let context = try channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+            try channel.syncOptions?.setOption(
+                ChannelOptions.writeBufferWaterMark, value: .init(low: outboundBufferBytes / 2, high: outboundBufferBytes))
+            state = ConnectionState(id: id, login: login, channel: channel, context: context)
         } catch {
             leave(login: login)
             throw error
         }
+        if replaying { state.replay = ReplayState() }
+        shard.add(state)
+        state.context.writeAndFlush(NIOAny(ServerFrame.text(ChatEvent.presence(users: users).json)), promise: nil)
         metrics.connections.add(1, ordering: .relaxed)
         metrics.connectionsTotal.add(1, ordering: .relaxed)
         if isFirst { broadcast(events: [.join(user: login, time: Date())], excluding: id) }
-        return connection
+        return (HubConnection(id: id, login: login, shard: shard), state)
     }
 
-    func unregister(_ connection: HubConnection) async {
-        let removed = try? await connection.shard.loop.submit { connection.shard.remove(connection.id) != nil }.get()
-        guard removed == true else { return }
+    /// On the connection's loop, when its channel goes inactive.
+    func unregister(_ connection: HubConnection) {
+        connection.shard.loop.assertInEventLoop()
+        guard connection.shard.remove(connection.id) != nil else { return }
         metrics.connections.subtract(1, ordering: .relaxed)
         leave(login: connection.login)
     }
@@ -106,13 +112,39 @@ public final class ChatHub: Sendable {
         }
     }
 
-    /// Sends going-away (1001) to every connection and closes it: graceful shutdown.
+    /// Sends going-away (1001) to every connection: each closes when its client answers, or after `closeTimeout`.
     public func closeAll(code: UInt16 = 1001, reason: String = "server shutting down") async {
         let shards = registry.withLock { $0.shardList }
         let frame = ServerFrame.close(code: code, reason: reason)
         for shard in shards {
             try? await shard.loop.submit { shard.closeAll(frame: frame) }.get()
         }
+    }
+
+    /// Closes every channel now, without a handshake: the end of a graceful shutdown.
+    func closeChannels() async {
+        let shards = registry.withLock { $0.shardList }
+        for shard in shards {
+            try? await shard.loop.submit { shard.closeChannels() }.get()
+        }
+    }
+}
+
+/// Closes every WebSocket with going-away (1001) when the server stops. Connections have no task of their
+/// own to notice shutdown, so this one service does it for all of them.
+struct ChatHubService: Service {
+    let hub: ChatHub
+    /// How long clients get to answer the close frame before their channels are cut.
+    var grace: Duration = .seconds(1)
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await hub.closeAll(code: 1001, reason: "server shutting down")
+        let deadline = ContinuousClock.now + grace
+        while hub.connectionCount > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        await hub.closeChannels()
     }
 }
 
@@ -205,12 +237,35 @@ final class ConnectionState {
     /// The WebSocket frame encoder's context: writing through it skips the encoder.
     let context: ChannelHandlerContext
     var replay: ReplayState?
+    /// When the client last sent anything (a pong counts): keepalive closes the silent.
+    var lastHeard = NIODeadline.now()
+    /// A close frame went out: nothing more may follow it.
+    private(set) var closing = false
 
     init(id: UInt64, login: String, channel: any Channel, context: ChannelHandlerContext) {
         self.id = id
         self.login = login
         self.channel = channel
         self.context = context
+    }
+
+    /// Starts the closing handshake: the close frame, then nothing; the channel closes when the client
+    /// answers (see `ChatWebSocketHandler`) or after `timeout`.
+    func beginClose(frame: ByteBuffer, timeout: TimeAmount) {
+        channel.eventLoop.assertInEventLoop()
+        guard !closing else { return }
+        closing = true
+        replay = nil
+        context.writeAndFlush(NIOAny(frame), promise: nil)
+        let channel = self.channel
+        channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+    }
+
+    /// The protocol layer closed the connection itself (e.g. 1009): write nothing more.
+    func markClosing() {
+        channel.eventLoop.assertInEventLoop()
+        closing = true
+        replay = nil
     }
 }
 
@@ -219,9 +274,12 @@ final class LoopShard: @unchecked Sendable {
     let loop: any EventLoop
     private unowned let hub: ChatHub
     private var connections: [UInt64: ConnectionState] = [:]
+    /// One timer per loop pings all its connections: per-connection timers or tasks cost memory per socket.
+    private var keepalive: RepeatedTask?
     /// A replayed message younger than this may also be in flight live. The message feed broadcasts nothing
     /// older than `MessageFeedService.liveHorizon` (60 s), so that a live copy is always remembered here.
     static let liveOverlap: TimeInterval = 120
+    static let pingFrame = ByteBuffer(bytes: [0x89, 0x00])
 
     init(loop: any EventLoop, hub: ChatHub) {
         self.loop = loop
@@ -231,17 +289,48 @@ final class LoopShard: @unchecked Sendable {
     func add(_ state: ConnectionState) {
         loop.assertInEventLoop()
         connections[state.id] = state
+        if keepalive == nil {
+            let interval = hub.pingInterval
+            // Weak: a hub's shards outlive it on the shared event loops (tests run many hubs).
+            keepalive = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
+                self?.ping()
+            }
+        }
     }
 
     func remove(_ id: UInt64) -> ConnectionState? {
         loop.assertInEventLoop()
-        return connections.removeValue(forKey: id)
+        let removed = connections.removeValue(forKey: id)
+        if connections.isEmpty {
+            // An idle loop keeps no timer, so a stopped hub leaves nothing scheduled behind.
+            keepalive?.cancel()
+            keepalive = nil
+        }
+        return removed
+    }
+
+    /// Pings everyone and closes those silent for two intervals (no pong, no frame): dead peers and
+    /// half-open TCP connections would otherwise be held forever.
+    private func ping() {
+        loop.assertInEventLoop()
+        let silentSince = NIODeadline.now() - hub.pingInterval - hub.pingInterval
+        var silent: [ConnectionState] = []
+        for state in connections.values where !state.closing {
+            if state.lastHeard < silentSince {
+                silent.append(state)
+            } else {
+                state.context.writeAndFlush(NIOAny(Self.pingFrame), promise: nil)
+            }
+        }
+        for state in silent {
+            state.channel.close(promise: nil)
+        }
     }
 
     func deliver(_ batch: OutboundBatch) {
         loop.assertInEventLoop()
         var delivered = 0
-        for state in connections.values where state.id != batch.excluding {
+        for state in connections.values where state.id != batch.excluding && !state.closing {
             if let replay = state.replay {
                 replay.pending.append(contentsOf: batch.items)
                 if replay.pending.count > hub.replayBacklogLimit { dropSlow(state) }
@@ -260,7 +349,7 @@ final class LoopShard: @unchecked Sendable {
 
     func write(_ frame: ByteBuffer, to id: UInt64) {
         loop.assertInEventLoop()
-        guard let state = connections[id], state.channel.isActive else { return }
+        guard let state = connections[id], state.channel.isActive, !state.closing else { return }
         state.context.writeAndFlush(NIOAny(frame), promise: nil)
     }
 
@@ -295,20 +384,27 @@ final class LoopShard: @unchecked Sendable {
     func close(_ id: UInt64, frame: ByteBuffer) {
         loop.assertInEventLoop()
         guard let state = connections[id] else { return }
-        state.context.writeAndFlush(NIOAny(frame), promise: nil)
+        state.beginClose(frame: frame, timeout: hub.closeTimeout)
     }
 
     func closeAll(frame: ByteBuffer) {
         loop.assertInEventLoop()
         for state in connections.values {
-            state.context.writeAndFlush(NIOAny(frame), promise: nil)
+            state.beginClose(frame: frame, timeout: hub.closeTimeout)
+        }
+    }
+
+    func closeChannels() {
+        loop.assertInEventLoop()
+        for state in connections.values {
+            state.channel.close(promise: nil)
         }
     }
 
     private func dropSlow(_ state: ConnectionState) {
         hub.metrics.slowDisconnects.add(1, ordering: .relaxed)
         state.replay = nil
-        connections[state.id] = nil
+        _ = remove(state.id)
         state.channel.close(promise: nil)
         hub.metrics.connections.subtract(1, ordering: .relaxed)
         hub.droppedSlow(login: state.login)

@@ -1,37 +1,73 @@
 import Foundation
-import HTTPTypes
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOHTTP1
-import ServiceLifecycle
+import NIOWebSocket
 
-/// The `/ws` endpoint: decides the upgrade (session, Origin, `since`), then runs one connection.
+/// The `/ws` endpoint: decides the upgrade (path, Origin, `since`, session), then hands the channel to a
+/// `ChatWebSocketHandler`. After the upgrade a connection holds no Swift task, only channel handlers:
+/// an idle socket then costs a few KB instead of a suspended task stack (~20 KB each, measured).
 struct WebSocketEndpoint: Sendable {
     let server: ChatServer
+    private let shared: ChatWebSocketHandler.Shared
     static let replayPageSize = 500
 
-    func shouldUpgrade(_ head: HTTPRequest, channel: any Channel, logger: Logger) async throws
-        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
-    {
-        let (path, query) = Self.split(head.path ?? "")
-        guard path == "/ws" else {
-            return try await refuse(channel, status: .notFound, "not a WebSocket endpoint; use /ws")
+    init(server: ChatServer) {
+        self.server = server
+        shared = ChatWebSocketHandler.Shared(server: server)
+    }
+
+    /// What the upgrade request carries that the decision needs.
+    struct UpgradeRequest: Sendable {
+        var target: String
+        var origin: String?
+        var secFetchSite: String?
+        var host: String?
+        var cookieHeaders: [String]
+
+        init(target: String, origin: String? = nil, secFetchSite: String? = nil, host: String? = nil, cookieHeaders: [String] = []) {
+            self.target = target
+            self.origin = origin
+            self.secFetchSite = secFetchSite
+            self.host = host
+            self.cookieHeaders = cookieHeaders
         }
-        let verdict = server.origins.checkOrigin(
-            secFetchSite: head.headerFields[.secFetchSite], origin: head.headerFields[.origin], host: head.authority)
+
+        init(_ head: HTTPRequestHead) {
+            self.init(target: head.uri, origin: head.headers.first(name: "Origin"),
+                      secFetchSite: head.headers.first(name: "Sec-Fetch-Site"), host: head.headers.first(name: "Host"),
+                      cookieHeaders: head.headers["Cookie"])
+        }
+    }
+
+    /// An upgrade refused with a plain HTTP answer.
+    struct Refusal: Sendable, Equatable {
+        let status: HTTPResponseStatus
+        let message: String
+    }
+
+    enum Decision: Sendable, Equatable {
+        case accept(login: String, since: ObjectId?)
+        case refuse(Refusal)
+    }
+
+    /// Async only because the session's user is looked up in the store.
+    func decide(_ request: UpgradeRequest, logger: Logger) async -> Decision {
+        let (path, query) = Self.split(request.target)
+        guard path == "/ws" else { return .refuse(.init(status: .notFound, message: "not a WebSocket endpoint; use /ws")) }
+        let verdict = server.origins.checkOrigin(secFetchSite: request.secFetchSite, origin: request.origin, host: request.host)
         if case .crossOrigin(let why) = verdict {
             logger.notice("WebSocket refused", metadata: ["why": "\(why)"])
-            return try await refuse(channel, status: .forbidden, "cross-origin WebSocket refused")
+            return .refuse(.init(status: .forbidden, message: "cross-origin WebSocket refused"))
         }
         var since: ObjectId?
         if let text = query["since"], !text.isEmpty {
             guard let id = ObjectId(hex: text) else {
-                return try await refuse(channel, status: .badRequest, "since must be a message id (24 hex digits)")
+                return .refuse(.init(status: .badRequest, message: "since must be a message id (24 hex digits)"))
             }
             since = id
         }
-        let cookies = head.headerFields[values: .cookie].flatMap { $0.split(separator: ";") }
+        let cookies = request.cookieHeaders.flatMap { $0.split(separator: ";") }
         let sessionCookie = cookies.lazy.compactMap { pair -> String? in
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == SessionCodec.cookieName else { return nil }
@@ -41,45 +77,40 @@ struct WebSocketEndpoint: Sendable {
         do {
             user = try await server.user(fromCookie: sessionCookie)
         } catch {
-            return try await refuse(channel, status: .serviceUnavailable, "store unavailable")
+            return .refuse(.init(status: .serviceUnavailable, message: "store unavailable"))
         }
-        guard let user else { return try await refuse(channel, status: .unauthorized, "log in first") }
+        guard let user else { return .refuse(.init(status: .unauthorized, message: "log in first")) }
         logger.info("GET /ws 101", metadata: ["user": "\(user.login)"])
-        let login = user.login
-        let replayFrom = since
-        return .upgrade([:]) { inbound, outbound, context in
-            try await self.run(login: login, since: replayFrom, channel: channel, inbound: inbound, outbound: outbound, logger: context.logger)
-        }
+        return .accept(login: user.login, since: since)
     }
 
-    private func run(login: String, since: ObjectId?, channel: any Channel, inbound: WebSocketInboundStream,
-                     outbound: WebSocketOutboundWriter, logger: Logger) async throws {
-        let connection: HubConnection
+    /// On the channel's loop, once the upgrade response is out: registers the connection and installs its handler.
+    func attach(channel: any Channel, login: String, since: ObjectId?, logger: Logger) throws {
+        channel.eventLoop.assertInEventLoop()
+        let (connection, state) = try server.hub.register(login: login, channel: channel, replaying: since != nil)
+        let handler = ChatWebSocketHandler(shared: shared, connection: connection, state: state)
         do {
-            connection = try await server.hub.register(login: login, channel: channel, replaying: since != nil)
+            try channel.pipeline.syncOperations.addHandler(handler)
         } catch {
-            logger.debug("WebSocket closed before it was registered", metadata: ["error": "\(error)"])
-            return
+            server.hub.unregister(connection)
+            throw error
         }
-        let ended: (any Error)? = await withGracefulShutdownHandler {
-            do {
-                if let since { try await replay(after: since, to: connection) }
-                try await receive(inbound, from: connection)
-                return nil
-            } catch {
-                logger.debug("WebSocket ended", metadata: ["error": "\(error)"])
-                return error
+        if let since {
+            // The only task a connection ever gets, and only while history is read from the store.
+            let server = self.server
+            Task {
+                do {
+                    try await Self.replay(server: server, after: since, to: connection)
+                } catch {
+                    logger.debug("WebSocket replay ended", metadata: ["error": "\(error)"])
+                    connection.sendClose(code: 1011, reason: "history unavailable")
+                }
             }
-        } onGracefulShutdown: {
-            connection.sendClose(code: 1001, reason: "server shutting down")
         }
-        await server.hub.unregister(connection)
-        // The WebSocket layer turns protocol errors (invalid UTF-8, oversized message) into close codes.
-        if let ended { throw ended }
     }
 
     /// Everything stored after `since`, in order, then live: the hub holds live events back meanwhile.
-    private func replay(after since: ObjectId, to connection: HubConnection) async throws {
+    private static func replay(server: ChatServer, after since: ObjectId, to connection: HubConnection) async throws {
         var cursor = since
         var floor: ChatMessage?
         do {
@@ -88,7 +119,7 @@ struct WebSocketEndpoint: Sendable {
             floor = try await server.store.message(id: since)
             guard floor != nil else { throw StoreError.unknownCursor(since.hex) }
             while true {
-                let page = try await server.store.messages(after: cursor, limit: Self.replayPageSize)
+                let page = try await server.store.messages(after: cursor, limit: replayPageSize)
                 guard let last = page.last else { break }
                 try await connection.writeReplay(page)
                 cursor = last.id
@@ -99,60 +130,9 @@ struct WebSocketEndpoint: Sendable {
         try await connection.finishReplay(after: floor)
     }
 
-    private func receive(_ inbound: WebSocketInboundStream, from connection: HubConnection) async throws {
-        let config = server.config
-        var limiter = RateLimiter(rate: config.rateLimitPerSecond, burst: config.rateLimitBurst)
-        for try await message in inbound.messages(maxSize: Self.frameLimit(config)) {
-            guard case .text(let text) = message else {
-                reject(connection, "binary frames are not accepted; send text")
-                continue
-            }
-            if text == "close" { return }
-            if text.utf8.count > config.maxMessageBytes {
-                reject(connection, "too long: at most \(config.maxMessageBytes) bytes")
-                continue
-            }
-            if text.allSatisfy(\.isWhitespace) {
-                reject(connection, "empty message")
-                continue
-            }
-            guard limiter.allow() else {
-                reject(connection, "too fast: slow down")
-                continue
-            }
-            switch server.writer.submit(user: connection.login, text: text, origin: connection) {
-            case .queued: break
-            case .busy: reject(connection, "not stored: server busy, try again")
-            case .shuttingDown: reject(connection, "not stored: server shutting down")
-            }
-        }
-    }
-
-    private func reject(_ connection: HubConnection, _ reason: String) {
-        server.metrics.messagesRejected.add(1, ordering: .relaxed)
-        connection.send(.error(reason))
-    }
-
     /// Frames above the message limit still get a polite error; far above it the socket closes (1009).
     static func frameLimit(_ config: AppConfig) -> Int {
         max(config.maxMessageBytes * 4, 64 * 1024)
-    }
-
-    /// Answers the upgrade request with a plain HTTP error and closes: HummingbirdWebSocket would
-    /// otherwise answer every refused upgrade with 400.
-    private func refuse(_ channel: any Channel, status: HTTPResponse.Status, _ message: String) async throws
-        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
-    {
-        let body = #"{"error":"# + JSONText.quoted(message) + "}"
-        let response = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nContent-Type: application/json; charset=utf-8\r\n"
-            + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-        try await channel.eventLoop.submit {
-            let context = try channel.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
-            // HummingbirdWebSocket then writes its own 400 and closes; clients stop reading at this
-            // response's end (Content-Length, Connection: close).
-            context.writeAndFlush(NIOAny(ByteBuffer(string: response)), promise: nil)
-        }.get()
-        return .dontUpgrade
     }
 
     static func split(_ target: String) -> (path: String, query: [String: String]) {

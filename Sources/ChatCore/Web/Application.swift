@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -31,22 +31,19 @@ public func buildApplication(_ server: ChatServer) -> some ApplicationProtocol {
     AuthRoutes(server: server).register(on: router)
     ChatRoutes(server: server).register(on: router)
 
-    // Services shut down in reverse order, after the HTTP server (which Hummingbird adds last): the writer
-    // stores what it accepted, then the feed stops following the change stream, then the store closes.
+    // Services shut down in reverse order, after the HTTP server (which Hummingbird adds last): WebSockets
+    // are closed (1001), the writer stores what it accepted, the feed stops following the change stream,
+    // then the store closes.
     var services: [any Service] = [StoreService(store: server.store)]
     if let feed = server.feed { services.append(feed) }
     services.append(server.writer)
+    services.append(ChatHubService(hub: server.hub))
 
     let endpoint = WebSocketEndpoint(server: server)
-    let webSocket = WebSocketServerConfiguration(
-        maxFrameSize: WebSocketEndpoint.frameLimit(config),
-        autoPing: .enabled(timePeriod: config.pingInterval),
-        closeTimeout: .seconds(3),
-        validateUTF8: true)
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(configuration: .init(ws: webSocket)) { head, channel, logger in
-            try await endpoint.shouldUpgrade(head, channel: channel, logger: logger)
+        server: HTTPServerBuilder { responder in
+            ChatHTTPChannel(responder: responder, endpoint: endpoint)
         },
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
         services: services,

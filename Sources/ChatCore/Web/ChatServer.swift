@@ -26,7 +26,7 @@ public struct ChatServer: Sendable {
         self.store = store
         self.logger = logger
         metrics = ChatMetrics()
-        hub = ChatHub(metrics: metrics, outboundBufferBytes: config.outboundBufferBytes)
+        hub = ChatHub(metrics: metrics, outboundBufferBytes: config.outboundBufferBytes, pingInterval: config.pingInterval)
         var start: FeedPosition?? = nil
         if let messageFeed = store as? any MessageFeed {
             do {
