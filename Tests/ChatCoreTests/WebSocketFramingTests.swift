@@ -105,21 +105,6 @@ extension RawHTTP {
     }
 }
 
-extension RawWebSocket {
-    static func connect(port: Int, cookie: String) async throws -> RawSocket {
-        try await NIOThreadPool.singleton.runIfActive {
-            let socket = try RawSocket(port: port)
-            let request = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                + "Cookie: \(SessionCookie.name)=\(cookie)\r\n\r\n"
-            try socket.send(Array(request.utf8))
-            let response = String(decoding: try socket.receive(upTo: 512), as: UTF8.self)
-            guard response.hasPrefix("HTTP/1.1 101") else { throw RawSocket.Failure.refused(response) }
-            return socket
-        }
-    }
-}
-
 extension RawSocket {
     func read(atMost count: Int) throws -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: count)

@@ -38,8 +38,13 @@ extension RawHTTP {
 enum RawWebSocket {
     /// Upgrades, then never reads again, with a tiny receive buffer: the slowest possible client.
     static func connectWithoutReading(port: Int, cookie: String) async throws -> RawSocket {
+        try await connect(port: port, cookie: cookie, receiveBuffer: 4096)
+    }
+
+    /// Upgrades over a plain socket and returns it once the 101 has been read.
+    static func connect(port: Int, cookie: String, receiveBuffer: Int32? = nil) async throws -> RawSocket {
         try await NIOThreadPool.singleton.runIfActive {
-            let socket = try RawSocket(port: port, receiveBuffer: 4096)
+            let socket = try RawSocket(port: port, receiveBuffer: receiveBuffer)
             let request = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                 + "Cookie: \(SessionCookie.name)=\(cookie)\r\n\r\n"
