@@ -41,6 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = config.logLevel
             return handler
         }
+        EventLoopSizing.configureSharedGroup()
         let app: any ApplicationProtocol
         do {
             app = try await buildApplication(config)

@@ -64,6 +64,24 @@ struct WebSocketFramingTests {
         }
     }
 
+    @Test func aClientThatShutsItsSendingSideIsClosedAndLeavesTheRoom() async throws {
+        try await TestServer.run { server, client in
+            let aliceCookie = try await client.signUp("alice")
+            let bobCookie = try await client.signUp("bob")
+            let (alice, _) = try await TestSocket.connect(port: client.port, cookie: aliceCookie)
+            let bob = try await RawWebSocket.connect(port: client.port, cookie: bobCookie)
+            defer { bob.close() }
+            _ = try await bob.readFrame()
+            #expect(try await alice.next("join").type == "join")
+            // A FIN without a close frame: the client's process ended or it half-closed.
+            shutdown(bob.descriptor, Int32(SHUT_WR))
+            #expect(try await alice.next("leave").type == "leave")
+            #expect(try await bob.readToEnd().isEmpty)
+            #expect(server.hub.connectionCount == 1)
+            await alice.close()
+        }
+    }
+
     @Test func refusedUpgradesSayWhyWithTheirOwnStatus() async throws {
         try await TestServer.run { _, client in
             let cookie = try await client.signUp("alice")
@@ -111,6 +129,15 @@ extension RawSocket {
         let received = recv(descriptor, &buffer, count, 0)
         guard received >= 0 else { throw Failure.system("recv") }
         return Array(buffer.prefix(received))
+    }
+
+    /// Everything until the server closes the connection.
+    func readToEnd() async throws -> [UInt8] {
+        try await NIOThreadPool.singleton.runIfActive {
+            var result: [UInt8] = []
+            while let chunk = try self.read(atMost: 4096), !chunk.isEmpty { result += chunk }
+            return result
+        }
     }
 
     func readExactly(_ count: Int) throws -> [UInt8] {

@@ -133,6 +133,13 @@ final class ChatWebSocketHandler: ChannelInboundHandler {
             fail(code: 1001, reason: "server shutting down")
             return
         }
+        // The server allows half-closed HTTP connections; a WebSocket whose client has shut its sending side
+        // can never send another frame, not even a close, so it is gone: closing now frees it and tells the
+        // room at once rather than at the next unanswered ping.
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            context.close(promise: nil)
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 

@@ -10,6 +10,9 @@ public protocol ChatStore: Sendable {
     /// Throws when the store cannot be reached.
     func ping() async throws
     func close() async
+    /// Upkeep that runs beside serving and returns when its task is cancelled (SQLite: WAL checkpoints
+    /// off the commit path). Stores that need none return at once.
+    func runMaintenance() async
 
     /// Throws `StoreError.loginTaken` / `.emailTaken` (case-insensitive), enforced by the store itself.
     func createUser(_ user: UserRecord) async throws
@@ -37,6 +40,10 @@ public protocol ChatStore: Sendable {
     func countMessages(matching filter: MessageFilter) async throws -> Int
     /// Writes imported messages; `_id`s decide what is a duplicate.
     func importMessages(_ messages: [ChatMessage], mode: ImportMode) async throws -> ImportOutcome
+}
+
+extension ChatStore {
+    public func runMaintenance() async {}
 }
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {

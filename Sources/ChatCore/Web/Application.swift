@@ -51,12 +51,17 @@ public func buildApplication(_ server: ChatServer) -> some ApplicationProtocol {
     )
 }
 
-/// Closes the store after everything that writes to it has stopped: services shut down in reverse order.
+/// Runs the store's upkeep while serving, and closes the store after everything that writes to it has
+/// stopped: services shut down in reverse order.
 struct StoreService: Service {
     let store: any ChatStore
 
     func run() async throws {
-        try? await gracefulShutdown()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await store.runMaintenance() }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
         await store.close()
     }
 }
