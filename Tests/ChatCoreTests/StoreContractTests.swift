@@ -151,6 +151,34 @@ struct StoreContractTests {
     }
 
     @Test(arguments: kinds)
+    func streamsPagesInHistoryOrderFromAnyPosition(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let messages = makeMessages(45, users: ["alice", "bob"])
+            try await store.appendMessages(messages)
+            let history = historyOrder(messages)
+            for pageSize in [1, 4, 45, 1000] {
+                for (filter, position) in [(MessageFilter(), nil), (MessageFilter(user: "bob"), history[20]),
+                                           (MessageFilter(since: history[5].time), history[44]), (MessageFilter(user: "nobody"), nil)] {
+                    let expected = history.filter { message in
+                        (filter.user.map { message.user == $0 } ?? true) && (filter.since.map { message.time >= $0 } ?? true)
+                            && (position.map { (message.time, message.id.hex) > ($0.time, $0.id.hex) } ?? true)
+                    }
+                    var pages: [[ChatMessage]] = []
+                    for try await page in store.messagePages(matching: filter, after: position, pageSize: pageSize) { pages.append(page) }
+                    #expect(pages.flatMap { $0 } == expected, "\(filter) after \(position?.text ?? "start"), pages of \(pageSize)")
+                    #expect(pages.allSatisfy { !$0.isEmpty && $0.count <= pageSize })
+                }
+            }
+            // Streams dropped half-way give back what they hold: the store goes on answering.
+            for _ in 0..<3 {
+                var pages = store.messagePages(matching: MessageFilter(), after: nil, pageSize: 2).makeAsyncIterator()
+                #expect(try await pages.next()?.count == 2)
+            }
+            #expect(try await store.countMessages(matching: MessageFilter()) == 45)
+        }
+    }
+
+    @Test(arguments: kinds)
     func importInsertSkipsDuplicates(_ kind: StoreKind) async throws {
         let messages = makeMessages(10)
         var changed = messages

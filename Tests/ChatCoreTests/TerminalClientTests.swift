@@ -25,10 +25,10 @@ struct TerminalClientTests {
             try await client.signUp("alice")
             let bob = try await client.signUp("bob")
             let tail = try Self.tail(client.port)
-            try await tail.stdout.wait(for: "presence") { $0.contains("online: ") }
+            try await tail.waitForOutput("presence") { $0.contains("online: ") }
             let (socket, _) = try await TestSocket.connect(port: client.port, cookie: bob)
             for index in 0..<20 { socket.send("message \(index)") }
-            try await tail.stdout.wait(for: "20 messages") { _ in Self.messageLines(tail, from: "bob").count >= 20 }
+            try await tail.waitForOutput("20 messages") { _ in Self.messageLines(tail, from: "bob").count >= 20 }
             #expect(Self.messageLines(tail, from: "bob") == (0..<20).map { "message \($0)" })
             let first = try #require(tail.stdout.lines.first { $0.contains("(bob) message 0") })
             #expect(first.wholeMatch(of: /\[\d\d:\d\d:\d\d\] \(bob\) message 0/) != nil, "\(first)")
@@ -50,9 +50,9 @@ struct TerminalClientTests {
             socket.send("before \"2\"")
             for _ in 0..<2 { _ = try await socket.next("message") }
             let tail = try Self.tail(client.port, ["--json", "--history", "2"])
-            try await tail.stdout.wait(for: "presence") { $0.contains(#""type":"presence""#) }
+            try await tail.waitForOutput("presence") { $0.contains(#""type":"presence""#) }
             socket.send("after\nnewline")
-            try await tail.stdout.wait(for: "3 messages") { text in text.components(separatedBy: #""type":"message""#).count > 3 }
+            try await tail.waitForOutput("3 messages") { text in text.components(separatedBy: #""type":"message""#).count > 3 }
             tail.signal(SIGINT)
             #expect(try await tail.waitForExit() == 0)
             let events = try tail.stdout.lines.map { line in
@@ -73,7 +73,7 @@ struct TerminalClientTests {
         _ = try await ServeClient.signUp(port: port, login: "alice")
         var bob = try await ServeClient.signUp(port: port, login: "bob")
         let tail = try Self.tail(port, ["--json"])
-        try await tail.stdout.wait(for: "presence") { $0.contains(#""type":"presence""#) }
+        try await tail.waitForOutput("presence") { $0.contains(#""type":"presence""#) }
         var expected: [String] = []
 
         func send(_ texts: [String], port: Int, cookie: String) async throws {
@@ -89,7 +89,7 @@ struct TerminalClientTests {
         let first = (0..<10).map { "first \($0)" }
         try await send(first, port: port, cookie: bob)
         expected += first
-        try await tail.stdout.wait(for: "first batch") { $0.contains("first 9") }
+        try await tail.waitForOutput("first batch") { $0.contains("first 9") }
 
         // Down: the tail's server stops; a second instance on the same store takes messages meanwhile.
         serve.signal(SIGTERM)
@@ -109,7 +109,7 @@ struct TerminalClientTests {
         let after = (0..<10).map { "after \($0)" }
         try await send(after, port: port, cookie: bob)
         expected += after
-        try await tail.stdout.wait(for: "last message") { $0.contains("after 9") }
+        try await tail.waitForOutput("last message") { $0.contains("after 9") }
 
         tail.signal(SIGINT)
         #expect(try await tail.waitForExit() == 0, "\(tail.stderr.text)")
@@ -126,7 +126,7 @@ struct TerminalClientTests {
         try await serve.waitUntilReadyOrKill()
         _ = try await ServeClient.signUp(port: serve.port, login: "alice")
         let tail = try Self.tail(serve.port, ["--no-reconnect"])
-        try await tail.stdout.wait(for: "presence") { $0.contains("online: ") }
+        try await tail.waitForOutput("presence") { $0.contains("online: ") }
         serve.signal(SIGTERM)
         #expect(try await tail.waitForExit() == 1)
         #expect(tail.stderr.lines.count == 1, "\(tail.stderr.text)")
@@ -272,10 +272,10 @@ struct TLSClientTests {
             defer { proxy.close() }
             let tail = try ClientProcess(["tail", "--url", "https://localhost:\(proxy.port)", "--user", "alice"],
                                          environment: ["CHATCTL_PASSWORD": TerminalClientTests.password, "SSL_CERT_FILE": proxy.certificatePath])
-            try await tail.stdout.wait(for: "presence") { $0.contains("online: ") }
+            try await tail.waitForOutput("presence") { $0.contains("online: ") }
             let (socket, _) = try await TestSocket.connect(port: client.port, cookie: bob)
             socket.send("over TLS")
-            try await tail.stdout.wait(for: "message") { $0.contains("(bob) over TLS") }
+            try await tail.waitForOutput("message") { $0.contains("(bob) over TLS") }
             tail.signal(SIGINT)
             #expect(try await tail.waitForExit() == 0, "\(tail.stderr.text)")
             await socket.close()

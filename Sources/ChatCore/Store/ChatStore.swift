@@ -38,12 +38,46 @@ public protocol ChatStore: Sendable {
     /// A page of the messages matching `filter`, in history order, strictly after `position`.
     func messages(matching filter: MessageFilter, after position: ChatMessage?, limit: Int) async throws -> [ChatMessage]
     func countMessages(matching filter: MessageFilter) async throws -> Int
+    /// Every message matching `filter` strictly after `position`, in history order, in pages of up to
+    /// `pageSize`, each read when the consumer asks for it. Drop or finish the stream before `close()`.
+    func messagePages(matching filter: MessageFilter, after position: ChatMessage?, pageSize: Int) -> AsyncThrowingStream<[ChatMessage], any Error>
     /// Writes imported messages; `_id`s decide what is a duplicate.
     func importMessages(_ messages: [ChatMessage], mode: ImportMode) async throws -> ImportOutcome
 }
 
 extension ChatStore {
     public func runMaintenance() async {}
+
+    /// One keyset query per page: cheap where (time, _id) is indexed and the planner uses it (SQLite).
+    public func messagePages(matching filter: MessageFilter, after position: ChatMessage?, pageSize: Int) -> AsyncThrowingStream<[ChatMessage], any Error> {
+        let pager = KeysetPager(store: self, filter: filter, position: position, pageSize: max(1, pageSize))
+        return AsyncThrowingStream { try await pager.next() }
+    }
+}
+
+/// Where a keyset-paged read has got to.
+private actor KeysetPager {
+    let store: any ChatStore
+    let filter: MessageFilter
+    let pageSize: Int
+    var position: ChatMessage?
+    var finished = false
+
+    init(store: any ChatStore, filter: MessageFilter, position: ChatMessage?, pageSize: Int) {
+        self.store = store
+        self.filter = filter
+        self.position = position
+        self.pageSize = pageSize
+    }
+
+    func next() async throws -> [ChatMessage]? {
+        guard !finished else { return nil }
+        let page = try await store.messages(matching: filter, after: position, limit: pageSize)
+        finished = page.count < pageSize
+        guard let last = page.last else { return nil }
+        position = last
+        return page
+    }
 }
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {

@@ -89,12 +89,10 @@ public struct HistoryExporter: Sendable {
     public func run(store: any ChatStore, output: any ByteOutput, progress: (Int) -> Void = { _ in }) async throws -> Outcome {
         var count = 0
         do {
-            var last: ChatMessage?
             var chunk: [UInt8] = []
             chunk.reserveCapacity(options.pageSize * 160)
             if options.array { chunk.append(UInt8(ascii: "[")) }
-            while true {
-                let page = try await store.messages(matching: options.filter, after: last, limit: options.pageSize)
+            for try await page in store.messagePages(matching: options.filter, after: nil, pageSize: options.pageSize) {
                 for message in page {
                     if options.array && count > 0 { chunk.append(UInt8(ascii: ",")) }
                     ExtendedJSON.append(message, format: options.format, to: &chunk)
@@ -104,9 +102,8 @@ public struct HistoryExporter: Sendable {
                 try output.write(chunk)
                 chunk.removeAll(keepingCapacity: true)
                 progress(count)
-                guard page.count == options.pageSize, let next = page.last else { break }
-                last = next
             }
+            if !chunk.isEmpty { try output.write(chunk) }
             if options.array { try output.write(Array("]\n".utf8)) }
             try output.finish()
         } catch OutputError.closedPipe {

@@ -74,6 +74,15 @@ final class ClientProcess: Sendable {
     let stderr: OutputCollector
     private let input: FileHandle?
 
+    /// Waits for `condition` on stdout; a timeout also shows what the client said on stderr.
+    func waitForOutput(_ what: String, within limit: Duration = .seconds(60), _ condition: (String) -> Bool) async throws {
+        do {
+            try await stdout.wait(for: what, within: limit, condition)
+        } catch Failure.timedOut(let what, let output) {
+            throw Failure.timedOut(what, output + "\nstderr so far:\n" + stderr.text)
+        }
+    }
+
     /// `stdin`: nil leaves standard input as a pipe the test writes with `write(_:)`.
     init(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil) throws {
         let process = Process()

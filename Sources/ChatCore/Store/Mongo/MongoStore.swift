@@ -317,8 +317,13 @@ public final class MongoStore: ChatStore {
 
     /// Runs `body` on the store's thread pool with a pooled client; driver errors become `StoreError`s.
     private func withClient<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+        try await runDriverCall { try self.pool.withClient(body) }
+    }
+
+    /// Runs blocking driver work on the store's thread pool; driver errors become `StoreError`s.
+    func runDriverCall<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
-            return try await threadPool.runIfActive { try self.pool.withClient(body) }
+            return try await threadPool.runIfActive(body)
         } catch let error as StoreError {
             throw error
         } catch let error as MongoDriverError {
@@ -439,14 +444,14 @@ public final class MongoStore: ChatStore {
     }
 
     /// Strictly before (`$lt`) or after (`$gt`) the position (time, id) in history order.
-    private static func keyset(_ comparison: String, time: Date, id: ObjectId) -> BSONDocument {
+    static func keyset(_ comparison: String, time: Date, id: ObjectId) -> BSONDocument {
         BSONDocument(["$or": .array([
             .document(BSONDocument(["time": .document(BSONDocument([comparison: .date(time)]))])),
             .document(BSONDocument(["time": .date(time), "_id": .document(BSONDocument([comparison: .oid(id)]))])),
         ])])
     }
 
-    private static func filterDocument(_ filter: MessageFilter) -> BSONDocument {
+    static func filterDocument(_ filter: MessageFilter) -> BSONDocument {
         let query = BSONDocument()
         if filter.since != nil || filter.until != nil {
             let range = BSONDocument()
