@@ -1,6 +1,7 @@
 import CMongoc
 import Foundation
 import Logging
+import Synchronization
 import Testing
 @testable import ChatCore
 
@@ -75,6 +76,30 @@ struct MongoStoreServerTests {
             }
             #expect(try await store.countMessages(matching: MessageFilter()) == 1000)
             #expect(try await store.countMessages(matching: MessageFilter(user: "writer7")) == 50)
+        }
+    }
+
+    @Test func droppingTheDatabaseEndsTheFeedWithAnErrorNotACrash() async throws {
+        try await withMongoStore(uri: uri, prepare: true) { store in
+            let delivered = Atomic<Int>(0)
+            let follower = Task {
+                try await store.followMessages(after: nil) { messages, _ in delivered.add(messages.count, ordering: .relaxed) }
+            }
+            // Following has begun once a message stored now comes through.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while delivered.load(ordering: .relaxed) == 0, ContinuousClock.now < deadline {
+                try await store.appendMessages(makeMessages(1))
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(delivered.load(ordering: .relaxed) > 0)
+            try await store.dropDatabase()
+            switch await follower.result {
+            case .success:
+                Issue.record("the feed went on after its database was dropped")
+            case .failure(let error):
+                // SecantusDB fails the resume; a real server first sends `invalidate`, which ends it the same way.
+                #expect(error is StoreError, "\(error)")
+            }
         }
     }
 

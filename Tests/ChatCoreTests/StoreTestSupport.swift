@@ -61,10 +61,13 @@ func withMongoStore(uri: String, prepare: Bool, _ body: (MongoStore) async throw
         if prepare { try await store.prepare() }
         try await body(store)
     } catch {
+        await store.stopFollowers()
         try? await store.dropDatabase()
         await store.close()
         throw error
     }
+    // Followers first: dropping a database ends the change streams on it.
+    await store.stopFollowers()
     try await store.dropDatabase()
     await store.close()
 }

@@ -38,6 +38,9 @@ final class ServeProcess: Sendable {
     func waitUntilReady() async throws {
         for _ in 0..<200 {
             if let response = try? await RawHTTP.get(port: port, path: "/health", headers: [:]), response.hasPrefix("HTTP/1.1 200") {
+                // Whoever answered, a serve that could not bind its port has exited (or is about to): not ours.
+                try await Task.sleep(for: .milliseconds(100))
+                guard process.isRunning, !log.contains("Address already in use") else { throw Failure.exited(log) }
                 return
             }
             guard process.isRunning else { throw Failure.exited(log) }
@@ -66,22 +69,33 @@ final class ServeProcess: Sendable {
     }
 }
 
+/// A port nothing listens on, for a server the test starts itself.
+///
+/// Chosen below the kernel's ephemeral range (32768 and up): a port the kernel handed out for a bind to
+/// port 0 is free again once closed, and another test's in-process server binding port 0 could be given it
+/// before our `chatctl serve` binds it; its /health would then answer for ours. No port-0 bind and no
+/// outgoing connection ever gets a port below the range.
 enum FreePort {
+    static let range = 20_000..<32_000
+
     static func find() throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: range)
+            if isFree(port) { return port }
+        }
+        throw RawSocket.Failure.system("no free port in \(range)")
+    }
+
+    static func isFree(_ port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-                guard bind(descriptor, pointer, length) == 0 else { return -1 }
-                return getsockname(descriptor, pointer, &length)
-            }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard bound == 0 else { throw RawSocket.Failure.system("bind") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

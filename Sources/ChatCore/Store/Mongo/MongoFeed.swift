@@ -96,6 +96,13 @@ extension MongoStore: MessageFeed {
             while !control.isStopped {
                 var event: OpaquePointer?
                 if mongoc_change_stream_next(stream, &event), let event {
+                    // Only inserts pass the $match, but the server ends a stream with `invalidate` when the
+                    // collection or database is dropped or renamed. Asking libmongoc 1.23 for more after that
+                    // dereferences its closed cursor (CDRIVER-4738): stop here; the follower starts over.
+                    let kind = BSONReader(raw: event).find("operationType")?.string
+                    if let kind, kind != "insert" {
+                        throw StoreError.unavailable("the change stream ended (\(kind)): was the messages collection dropped or renamed?")
+                    }
                     guard let token = Self.resumeToken(stream) else { continue }
                     last = token
                     do {
