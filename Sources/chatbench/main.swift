@@ -78,6 +78,26 @@ final class LoadRun {
         self.pid = pid
     }
 
+    /// Signs up accounts (clients share them round-robin), upgrades every client or throws, and waits for the
+    /// join broadcasts to die down: the set-up of the sending scenarios.
+    static func connected(url: ServerURL, common: CommonOptions, clients: Int, senders: Int, window: Int, size: Int,
+                          users: Int, concurrency: Int) throws -> (run: LoadRun, connectSeconds: Double, signupSeconds: Double) {
+        let acc = try Accounts.create(url: url, prefix: common.userPrefix, count: max(1, min(users, clients)), alsoLogIn: false)
+        let run = LoadRun(url: url, cookies: acc.cookies, clients: clients, senders: senders, window: window,
+                          payloadSize: size, pid: common.pid)
+        do {
+            let (up, seconds) = try run.connectAll(concurrency: concurrency, timeout: 60)
+            guard up == clients else {
+                throw BenchFailure("only \(up)/\(clients) WebSockets upgraded: \(failureSummary(run.snapshot()))")
+            }
+            run.settle(quiet: 0.3, maxWait: 10)
+            return (run, seconds, acc.signupSeconds)
+        } catch {
+            run.shutdown()
+            throw error
+        }
+    }
+
     func snapshot() -> HubCounters {
         let hub = self.hub
         return try! loop.submit { () -> HubCounters in
@@ -217,15 +237,9 @@ struct Fanout: ParsableCommand {
         guard clients >= 1, senders >= 1, senders <= clients, window >= 1 else {
             throw ValidationError("need 1 ≤ senders ≤ clients and window ≥ 1")
         }
-        let acc = try Accounts.create(url: url, prefix: common.userPrefix, count: max(1, min(users, clients)), alsoLogIn: false)
-        let run = LoadRun(url: url, cookies: acc.cookies, clients: clients, senders: senders, window: window,
-                          payloadSize: size, pid: common.pid)
+        let (run, connectSecs, signupSecs) = try LoadRun.connected(url: url, common: common, clients: clients, senders: senders,
+                                                                   window: window, size: size, users: users, concurrency: concurrency)
         defer { run.shutdown() }
-        let (up, connectSecs) = try run.connectAll(concurrency: concurrency, timeout: 60)
-        guard up == clients else {
-            throw BenchFailure("only \(up)/\(clients) WebSockets upgraded: \(failureSummary(run.snapshot()))")
-        }
-        run.settle(quiet: 0.3, maxWait: 10)
         let hub = run.hub
         let r = measureWindow(run, warmup: warmup, duration: duration, grace: grace,
                               start: { run.onLoop { hub.startWindowed() } },
@@ -271,7 +285,7 @@ struct Fanout: ParsableCommand {
             ("server_rss_kb_before", optInt(r.rssBefore)), ("server_rss_kb_after", optInt(r.rssAfter)),
             ("gen_cpu_s", .double(Double(r.genCPU) / 1e6)), ("gen_cpu_cores", .double(genUtil)),
             ("gen_frames_per_read", .double(Double(r.frames) / Double(max(r.reads, 1)))),
-            ("signup_s", .double(acc.signupSeconds)),
+            ("signup_s", .double(signupSecs)),
         ])
     }
 }
@@ -299,15 +313,9 @@ struct Latency: ParsableCommand {
         guard clients >= 1, senders >= 1, senders <= clients, rate > 0, rate <= 100_000 else {
             throw ValidationError("need 1 ≤ senders ≤ clients and 0 < rate ≤ 100000")
         }
-        let acc = try Accounts.create(url: url, prefix: common.userPrefix, count: max(1, min(users, clients)), alsoLogIn: false)
-        let run = LoadRun(url: url, cookies: acc.cookies, clients: clients, senders: senders, window: Int.max / 4,
-                          payloadSize: size, pid: common.pid)
+        let (run, _, _) = try LoadRun.connected(url: url, common: common, clients: clients, senders: senders,
+                                                window: Int.max / 4, size: size, users: users, concurrency: concurrency)
         defer { run.shutdown() }
-        let (up, _) = try run.connectAll(concurrency: concurrency, timeout: 60)
-        guard up == clients else {
-            throw BenchFailure("only \(up)/\(clients) WebSockets upgraded: \(failureSummary(run.snapshot()))")
-        }
-        run.settle(quiet: 0.3, maxWait: 10)
         let hub = run.hub
         let loop = run.loop
         let period = Int64(1e9 / rate)

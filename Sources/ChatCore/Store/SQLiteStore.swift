@@ -8,16 +8,21 @@ public final class SQLiteStore: ChatStore {
 
     public init(path: String) throws {
         self.path = path
+        do {
+            pool = try DatabasePool(path: path, configuration: Self.configuration())
+        } catch {
+            throw StoreError.unavailable("cannot open \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Every connection to the file: wait for locks rather than fail, and no fsync per commit in WAL mode.
+    private static func configuration() -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-        } catch {
-            throw StoreError.unavailable("cannot open \(path): \(Self.describe(error))")
-        }
+        return configuration
     }
 
     public func prepare() async throws {
@@ -62,9 +67,7 @@ public final class SQLiteStore: ChatStore {
         } catch {
             return
         }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        if let checkpointer = try? DatabaseQueue(path: path, configuration: configuration) {
+        if let checkpointer = try? DatabaseQueue(path: path, configuration: Self.configuration()) {
             while true {
                 do { try await Task.sleep(for: Self.checkpointInterval) } catch { break }
                 _ = try? await checkpointer.writeWithoutTransaction { try $0.checkpoint(.passive) }

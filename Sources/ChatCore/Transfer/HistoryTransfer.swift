@@ -218,32 +218,28 @@ public struct HistoryImporter: Sendable {
                 return summary
             }
             summary.read += 1
-            let message: ChatMessage
+            // A document the stream could not cut out and one that is not a message are rejected alike.
+            let parsed: Result<ChatMessage, MessageDocumentReader.Rejection>
             switch raw.result {
             case .failure(let problem):
+                parsed = .failure(MessageDocumentReader.Rejection(problem.description))
+            case .success(let bytes):
+                parsed = Result { () throws(MessageDocumentReader.Rejection) in try options.document.message(from: bytes) }
+            }
+            let message: ChatMessage
+            switch parsed {
+            case .success(let parsedMessage):
+                message = parsedMessage
+            case .failure(let rejection):
                 summary.rejected += 1
-                if reported < options.maxReportedProblems { report(ImportProblem(line: raw.line, document: raw.index, reason: problem.description)) }
+                if reported < options.maxReportedProblems { report(ImportProblem(line: raw.line, document: raw.index, reason: rejection.reason)) }
                 reported += 1
                 if options.stopOnError {
                     try await flush(last: true)
-                    summary.stopped = "line \(raw.line): \(problem)"
+                    summary.stopped = "line \(raw.line): \(rejection.reason)"
                     return summary
                 }
                 continue
-            case .success(let bytes):
-                do {
-                    message = try options.document.message(from: bytes)
-                } catch {
-                    summary.rejected += 1
-                    if reported < options.maxReportedProblems { report(ImportProblem(line: raw.line, document: raw.index, reason: error.reason)) }
-                    reported += 1
-                    if options.stopOnError {
-                        try await flush(last: true)
-                        summary.stopped = "line \(raw.line): \(error.reason)"
-                        return summary
-                    }
-                    continue
-                }
             }
             batch.append(message)
             if batch.count >= options.batchSize { try await flush() }
@@ -271,12 +267,7 @@ public enum HistoryRoundTrip {
     /// Every message of a store, in history order.
     public static func allMessages(_ store: any ChatStore) async throws -> [ChatMessage] {
         var result: [ChatMessage] = []
-        var last: ChatMessage?
-        while true {
-            let page = try await store.messages(matching: MessageFilter(), after: last, limit: 1000)
-            result += page
-            guard page.count == 1000 else { return result }
-            last = page.last
-        }
+        for try await page in store.messagePages(matching: MessageFilter(), after: nil, pageSize: 1000) { result += page }
+        return result
     }
 }

@@ -44,13 +44,21 @@ final class MongoClientPool: @unchecked Sendable {
 
     /// Runs `body` with a client popped from the pool and pushed back on every path.
     func withClient<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
-        // mongoc_client_pool_pop blocks until a client is free; it returns NULL only on misuse.
+        let client = try pop()
+        defer { push(client) }
+        return try body(client)
+    }
+
+    /// A client of one's own until `push`; blocks until one is free.
+    func pop() throws -> OpaquePointer {
+        // mongoc_client_pool_pop returns NULL only on misuse.
         guard let client = mongoc_client_pool_pop(raw) else {
             throw StoreError.unavailable("no MongoDB client available")
         }
-        defer { mongoc_client_pool_push(raw, client) }
-        return try body(client)
+        return client
     }
+
+    func push(_ client: OpaquePointer) { mongoc_client_pool_push(raw, client) }
 
     func destroy() { mongoc_client_pool_destroy(raw) }
 }

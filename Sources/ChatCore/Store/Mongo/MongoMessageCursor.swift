@@ -83,11 +83,9 @@ final class MongoMessageCursor: Sendable {
     }
 
     private func open() throws -> Open {
-        guard let client = mongoc_client_pool_pop(store.pool.raw) else {
-            throw StoreError.unavailable("no MongoDB client available")
-        }
+        let client = try store.pool.pop()
         guard let collection = mongoc_client_get_collection(client, store.database, "messages") else {
-            mongoc_client_pool_push(store.pool.raw, client)
+            store.pool.push(client)
             throw StoreError.unavailable("cannot open collection messages")
         }
         let query = MongoStore.filterDocument(filter)
@@ -95,7 +93,7 @@ final class MongoMessageCursor: Sendable {
             query.append("$and", .array([.document(MongoStore.keyset("$gt", time: position.time, id: position.id))]))
         }
         let options = BSONDocument([
-            "sort": .document(BSONDocument(["time": .int32(1), "_id": .int32(1)])),
+            "sort": .document(MongoStore.historyOrder(ascending: true)),
             "batchSize": .int32(Int32(clamping: pageSize)),
         ])
         let cursor = withExtendedLifetime((query, options)) {
@@ -103,7 +101,7 @@ final class MongoMessageCursor: Sendable {
         }
         guard let cursor else {
             mongoc_collection_destroy(collection)
-            mongoc_client_pool_push(store.pool.raw, client)
+            store.pool.push(client)
             throw StoreError.unavailable("the driver returned no cursor")
         }
         return Open(client: client, collection: collection, cursor: cursor)
@@ -115,6 +113,6 @@ final class MongoMessageCursor: Sendable {
         state.open = nil
         mongoc_cursor_destroy(open.cursor)
         mongoc_collection_destroy(open.collection)
-        mongoc_client_pool_push(store.pool.raw, open.client)
+        store.pool.push(open.client)
     }
 }

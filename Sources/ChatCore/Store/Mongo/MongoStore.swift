@@ -420,15 +420,20 @@ public final class MongoStore: ChatStore {
     }
 
     private static func messages(_ collection: OpaquePointer, _ filter: BSONDocument, ascending: Bool, limit: Int) throws -> [ChatMessage] {
-        let direction: Int32 = ascending ? 1 : -1
         let options = BSONDocument([
-            "sort": .document(BSONDocument(["time": .int32(direction), "_id": .int32(direction)])),
+            "sort": .document(historyOrder(ascending: ascending)),
             "limit": .int64(Int64(limit)),
         ])
         var result: [ChatMessage] = []
         result.reserveCapacity(min(limit, 1000))
         try find(collection, filter, options) { result.append(try MongoDocuments.message($0)) }
         return result
+    }
+
+    /// History order, (time, _id), forwards or backwards.
+    static func historyOrder(ascending: Bool) -> BSONDocument {
+        let direction: Int32 = ascending ? 1 : -1
+        return BSONDocument(["time": .int32(direction), "_id": .int32(direction)])
     }
 
     /// The time of the message a cursor names; `unknownCursor` when there is none.
