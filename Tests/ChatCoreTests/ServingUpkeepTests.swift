@@ -7,43 +7,37 @@ import Testing
 @Suite("Serving upkeep")
 struct ServingUpkeepTests {
     @Test func theWALStaysBoundedWhileCommitsNoLongerCheckpointThemselves() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("chatctl-upkeep-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try SQLiteStore(path: path)
-        try await store.prepare()
-        #expect(try await store.walAutoCheckpoint() == 1000)
-        let maintenance = Task { await store.runMaintenance() }
-        while try await store.walAutoCheckpoint() != 0 { try await Task.sleep(for: .milliseconds(10)) }
-        let ids = ObjectIdGenerator()
-        let text = String(repeating: "x", count: 4_000)
-        let batches = 24, perBatch = 250   // ~1 MB per batch, ~24 MB in all
-        for _ in 0..<batches {
-            let now = Date()
-            try await store.appendMessages((0..<perBatch).map { _ in ChatMessage(id: ids.next(), user: "alice", text: text, time: now) })
-            // Room for the checkpointer (every 100 ms) between commits, as between bursts of a real room.
-            try await Task.sleep(for: .milliseconds(250))
+        try await withSQLiteStore { store in
+            #expect(try await store.walAutoCheckpoint() == 1000)
+            let maintenance = Task { await store.runMaintenance() }
+            while try await store.walAutoCheckpoint() != 0 { try await Task.sleep(for: .milliseconds(10)) }
+            let ids = ObjectIdGenerator()
+            let text = String(repeating: "x", count: 4_000)
+            let batches = 24, perBatch = 250   // ~1 MB per batch, ~24 MB in all
+            for _ in 0..<batches {
+                let now = Date()
+                try await store.appendMessages((0..<perBatch).map { _ in ChatMessage(id: ids.next(), user: "alice", text: text, time: now) })
+                // Room for the checkpointer (every 100 ms) between commits, as between bursts of a real room.
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            let written = batches * perBatch * text.utf8.count
+            let wal = try FileManager.default.attributesOfItem(atPath: store.path + "-wal")[.size] as? Int ?? .max
+            // Without checkpoints the WAL would hold everything written; with them it is reused from the start.
+            #expect(wal < written / 3, "WAL is \(wal) bytes after \(written) bytes written")
+            maintenance.cancel()
+            await maintenance.value   // returns once cancelled, restoring automatic checkpoints
+            #expect(try await store.walAutoCheckpoint() == 1000)
+            #expect(try await store.countMessages(matching: MessageFilter()) == batches * perBatch)
         }
-        let written = batches * perBatch * text.utf8.count
-        let wal = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? .max
-        // Without checkpoints the WAL would hold everything written; with them it is reused from the start.
-        #expect(wal < written / 3, "WAL is \(wal) bytes after \(written) bytes written")
-        maintenance.cancel()
-        await maintenance.value   // returns once cancelled, restoring automatic checkpoints
-        #expect(try await store.walAutoCheckpoint() == 1000)
-        #expect(try await store.countMessages(matching: MessageFilter()) == batches * perBatch)
-        await store.close()
     }
 
     @Test func maintenanceReturnsWhenCancelledAtOnce() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("chatctl-upkeep-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try SQLiteStore(path: path)
-        try await store.prepare()
-        let maintenance = Task { await store.runMaintenance() }
-        maintenance.cancel()
-        await maintenance.value
-        try await store.appendMessages([ChatMessage(id: ObjectIdGenerator().next(), user: "alice", text: "after", time: Date())])
-        await store.close()
+        try await withSQLiteStore { store in
+            let maintenance = Task { await store.runMaintenance() }
+            maintenance.cancel()
+            await maintenance.value
+            try await store.appendMessages([ChatMessage(id: ObjectIdGenerator().next(), user: "alice", text: "after", time: Date())])
+        }
     }
 
     @Test(arguments: [("0", 1), ("0-1", 2), ("0-3,8,10-11", 7), ("5", 1), (" 2 - 3 ", 2)])

@@ -31,19 +31,7 @@ enum MongoTestEnvironment {
 func withStore(_ kind: StoreKind, _ body: (any ChatStore) async throws -> Void) async throws {
     switch kind {
     case .sqlite:
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("chatctl-contract-\(UUID().uuidString).sqlite").path
-        let store = try SQLiteStore(path: path)
-        defer {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
-        do {
-            try await store.prepare()
-            try await body(store)
-        } catch {
-            await store.close()
-            throw error
-        }
-        await store.close()
+        try await withSQLiteStore { try await body($0) }
     case .mongo:
         guard let uri = MongoTestEnvironment.uri else {
             Issue.record("MONGO_TEST_URI is not set under CI=true: the MongoDB store was not tested (run through scripts/with-mongo.sh)")
@@ -51,6 +39,23 @@ func withStore(_ kind: StoreKind, _ body: (any ChatStore) async throws -> Void) 
         }
         try await withMongoStore(uri: uri, prepare: true) { try await body($0) }
     }
+}
+
+/// A prepared SQLiteStore in a file of its own, deleted afterwards (with its WAL and shared-memory files).
+func withSQLiteStore(_ body: (SQLiteStore) async throws -> Void) async throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("chatctl-contract-\(UUID().uuidString).sqlite").path
+    let store = try SQLiteStore(path: path)
+    defer {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+    do {
+        try await store.prepare()
+        try await body(store)
+    } catch {
+        await store.close()
+        throw error
+    }
+    await store.close()
 }
 
 /// A MongoStore on a database of its own, dropped afterwards.

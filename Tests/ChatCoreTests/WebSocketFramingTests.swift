@@ -113,13 +113,8 @@ extension RawHTTP {
         try await NIOThreadPool.singleton.runIfActive {
             let socket = try RawSocket(port: port)
             defer { socket.close() }
-            var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
-            for field in headers { request += "\(field.name.rawName): \(field.value)\r\n" }
-            request += "\r\n"
-            try socket.send(Array(request.utf8))
-            var result: [UInt8] = []
-            while let chunk = try socket.read(atMost: 4096), !chunk.isEmpty { result += chunk }
-            return String(decoding: result, as: UTF8.self)
+            try socket.send(getRequest(port: port, path: path, headers: headers))
+            return String(decoding: try socket.readAll(), as: UTF8.self)
         }
     }
 }
@@ -133,12 +128,14 @@ extension RawSocket {
     }
 
     /// Everything until the server closes the connection.
+    func readAll() throws -> [UInt8] {
+        var result: [UInt8] = []
+        while let chunk = try read(atMost: 4096), !chunk.isEmpty { result += chunk }
+        return result
+    }
+
     func readToEnd() async throws -> [UInt8] {
-        try await NIOThreadPool.singleton.runIfActive {
-            var result: [UInt8] = []
-            while let chunk = try self.read(atMost: 4096), !chunk.isEmpty { result += chunk }
-            return result
-        }
+        try await NIOThreadPool.singleton.runIfActive { try self.readAll() }
     }
 
     func readExactly(_ count: Int) throws -> [UInt8] {

@@ -13,12 +13,16 @@ enum RawHTTP {
         try await NIOThreadPool.singleton.runIfActive {
             let socket = try RawSocket(port: port)
             defer { socket.close() }
-            var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
-            for field in headers { request += "\(field.name.rawName): \(field.value)\r\n" }
-            request += "\r\n"
-            try socket.send(Array(request.utf8))
+            try socket.send(getRequest(port: port, path: path, headers: headers))
             return String(decoding: try socket.receive(upTo: 4096), as: UTF8.self)
         }
+    }
+
+    static func getRequest(port: Int, path: String, headers: HTTPFields) -> [UInt8] {
+        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+        for field in headers { request += "\(field.name.rawName): \(field.value)\r\n" }
+        request += "\r\n"
+        return Array(request.utf8)
     }
 }
 
@@ -60,6 +64,17 @@ enum SessionCookie {
     static let name = "chat_session"
 }
 
+/// 127.0.0.1:`port`, as bind(2) and connect(2) take it.
+func withLoopbackAddress<T>(port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+}
+
 final class RawSocket: Sendable {
     enum Failure: Error {
         case system(String)
@@ -76,13 +91,7 @@ final class RawSocket: Sendable {
         }
         var timeout = timeval(tv_sec: 15, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        let result = withLoopbackAddress(port: port) { connect(descriptor, $0, $1) }
         guard result == 0 else {
             Glibc.close(descriptor)
             throw Failure.system("connect")
