@@ -16,26 +16,8 @@ final class TLSProxy: Sendable {
     static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
 
     /// A plain TCP relay (no TLS) whose connections can be frozen: a network that dies silently.
-    init(plainBackendPort backendPort: Int) async throws {
-        certificatePath = ""
-        let relays = RelayCounter()
-        self.relays = relays
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
-        port = server.channel.localAddress?.port ?? 0
-        channel = server.channel
-        Task {
-            try await server.executeThenClose { connections in
-                for try await connection in connections {
-                    Task { try? await Self.relay(connection, to: backendPort, relays: relays) }
-                }
-            }
-        }
+    convenience init(plainBackendPort backendPort: Int) async throws {
+        try await self.init(backendPort: backendPort, tls: nil, certificatePath: "")
     }
 
     /// Existing connections stop passing bytes, without closing: new ones work.
@@ -43,11 +25,9 @@ final class TLSProxy: Sendable {
         relays.freeze()
     }
 
-    init(backendPort: Int) async throws {
-        let relays = RelayCounter()
-        self.relays = relays
+    convenience init(backendPort: Int) async throws {
         let directory = TestPaths.temporaryDirectory()
-        certificatePath = (directory as NSString).appendingPathComponent("cert.pem")
+        let certificatePath = (directory as NSString).appendingPathComponent("cert.pem")
         let keyPath = (directory as NSString).appendingPathComponent("key.pem")
         let openssl = Process()
         openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
@@ -62,12 +42,19 @@ final class TLSProxy: Sendable {
             privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem)))
         // Close as a load balancer does, without lingering for the client's close_notify.
         configuration.shutdownTimeout = .milliseconds(100)
-        let context = try NIOSSLContext(configuration: configuration)
+        try await self.init(backendPort: backendPort, tls: try NIOSSLContext(configuration: configuration), certificatePath: certificatePath)
+    }
+
+    /// Accepts on a free port and relays each connection to `backendPort`, terminating TLS first when given.
+    private init(backendPort: Int, tls: NIOSSLContext?, certificatePath: String) async throws {
+        self.certificatePath = certificatePath
+        let relays = RelayCounter()
+        self.relays = relays
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
