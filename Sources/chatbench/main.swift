@@ -64,6 +64,18 @@ struct Accounts {
     }
 }
 
+/// The options of the scenarios in which some clients send and all receive.
+struct SendingOptions: ParsableArguments {
+    @Option(help: "WebSocket clients.") var clients: Int = 100
+    @Option(help: "Senders among them.") var senders: Int = 10
+    @Option(help: "Seconds measured after warm-up.") var duration: Double = 10
+    @Option(help: "Warm-up seconds.") var warmup: Double = 2
+    @Option(help: "Seconds to wait for in-flight deliveries after sending stops.") var grace: Double = 5
+    @Option(help: "Message size in bytes (the token is ~40; padded with x).") var size: Int = 0
+    @Option(help: "Accounts to sign up (clients use them round-robin).") var users: Int = 10
+    @Option(help: "Concurrent WebSocket handshakes while connecting.") var concurrency: Int = 32
+}
+
 /// The shared scaffolding of the WebSocket scenarios.
 final class LoadRun {
     let group: MultiThreadedEventLoopGroup
@@ -80,15 +92,16 @@ final class LoadRun {
 
     /// Signs up accounts (clients share them round-robin), upgrades every client or throws, and waits for the
     /// join broadcasts to die down: the set-up of the sending scenarios.
-    static func connected(url: ServerURL, common: CommonOptions, clients: Int, senders: Int, window: Int, size: Int,
-                          users: Int, concurrency: Int) throws -> (run: LoadRun, connectSeconds: Double, signupSeconds: Double) {
-        let acc = try Accounts.create(url: url, prefix: common.userPrefix, count: max(1, min(users, clients)), alsoLogIn: false)
-        let run = LoadRun(url: url, cookies: acc.cookies, clients: clients, senders: senders, window: window,
-                          payloadSize: size, pid: common.pid)
+    static func connected(url: ServerURL, common: CommonOptions, load: SendingOptions, window: Int) throws
+        -> (run: LoadRun, connectSeconds: Double, signupSeconds: Double)
+    {
+        let acc = try Accounts.create(url: url, prefix: common.userPrefix, count: max(1, min(load.users, load.clients)), alsoLogIn: false)
+        let run = LoadRun(url: url, cookies: acc.cookies, clients: load.clients, senders: load.senders, window: window,
+                          payloadSize: load.size, pid: common.pid)
         do {
-            let (up, seconds) = try run.connectAll(concurrency: concurrency, timeout: 60)
-            guard up == clients else {
-                throw BenchFailure("only \(up)/\(clients) WebSockets upgraded: \(failureSummary(run.snapshot()))")
+            let (up, seconds) = try run.connectAll(concurrency: load.concurrency, timeout: 60)
+            guard up == load.clients else {
+                throw BenchFailure("only \(up)/\(load.clients) WebSockets upgraded: \(failureSummary(run.snapshot()))")
             }
             run.settle(quiet: 0.3, maxWait: 10)
             return (run, seconds, acc.signupSeconds)
@@ -219,29 +232,21 @@ struct Fanout: ParsableCommand {
         abstract: "N clients, S senders sending as fast as the server sustains (window of unacknowledged messages).")
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "WebSocket clients.") var clients: Int = 100
-    @Option(help: "Senders among them.") var senders: Int = 10
+    @OptionGroup var load: SendingOptions
     @Option(help: "Unacknowledged messages per sender (acknowledged when the sender receives its own message).")
     var window: Int = 32
-    @Option(help: "Seconds measured after warm-up.") var duration: Double = 10
-    @Option(help: "Warm-up seconds.") var warmup: Double = 2
-    @Option(help: "Seconds to wait for in-flight deliveries after sending stops.") var grace: Double = 5
-    @Option(help: "Message size in bytes (the token is ~40; padded with x).") var size: Int = 0
-    @Option(help: "Accounts to sign up (clients use them round-robin).") var users: Int = 10
-    @Option(help: "Concurrent WebSocket handshakes while connecting.") var concurrency: Int = 32
     @Option(help: "Scenario name in the output.") var scenario: String = "fanout"
 
     func run() throws {
         raiseFileLimit()
         let url = try ServerURL(common.url)
-        guard clients >= 1, senders >= 1, senders <= clients, window >= 1 else {
+        guard load.clients >= 1, load.senders >= 1, load.senders <= load.clients, window >= 1 else {
             throw ValidationError("need 1 ≤ senders ≤ clients and window ≥ 1")
         }
-        let (run, connectSecs, signupSecs) = try LoadRun.connected(url: url, common: common, clients: clients, senders: senders,
-                                                                   window: window, size: size, users: users, concurrency: concurrency)
+        let (run, connectSecs, signupSecs) = try LoadRun.connected(url: url, common: common, load: load, window: window)
         defer { run.shutdown() }
         let hub = run.hub
-        let r = measureWindow(run, warmup: warmup, duration: duration, grace: grace,
+        let r = measureWindow(run, warmup: load.warmup, duration: load.duration, grace: load.grace,
                               start: { run.onLoop { hub.startWindowed() } },
                               stop: { run.onLoop { hub.sending = false } })
         let secs = r.seconds
@@ -252,7 +257,7 @@ struct Fanout: ParsableCommand {
         let genUtil = Double(r.genCPU) / 1e6 / secs
         let rows: [(String, String)] = [
             ("server", "\(common.label) \(common.url) pid \(common.pid)"),
-            ("clients / senders / window", "\(clients) / \(senders) / \(window)"),
+            ("clients / senders / window", "\(load.clients) / \(load.senders) / \(window)"),
             ("connect (s)", fmt(connectSecs, 3)),
             ("window (s)", fmt(secs, 2)),
             ("messages/s", fmt(mps, 0)),
@@ -270,8 +275,8 @@ struct Fanout: ParsableCommand {
         ]
         emit("\(scenario): \(common.label)", rows, [
             ("scenario", .string(scenario)), ("label", .string(common.label)), ("url", .string(common.url)),
-            ("clients", .int(Int64(clients))), ("senders", .int(Int64(senders))), ("window", .int(Int64(window))),
-            ("size", .int(Int64(size))),
+            ("clients", .int(Int64(load.clients))), ("senders", .int(Int64(load.senders))), ("window", .int(Int64(window))),
+            ("size", .int(Int64(load.size))),
             ("connect_s", .double(connectSecs)), ("duration_s", .double(secs)),
             ("messages", .int(r.messages)), ("messages_per_s", .double(mps)),
             ("deliveries", .int(r.deliveries)), ("deliveries_per_s", .double(dps)),
@@ -297,31 +302,23 @@ struct Latency: ParsableCommand {
         abstract: "N clients, S senders at a fixed rate each; delivery latency percentiles (monotonic clock).")
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "WebSocket clients.") var clients: Int = 100
-    @Option(help: "Senders among them.") var senders: Int = 10
+    @OptionGroup var load: SendingOptions
     @Option(help: "Messages per second per sender.") var rate: Double = 100
-    @Option(help: "Seconds measured after warm-up.") var duration: Double = 10
-    @Option(help: "Warm-up seconds.") var warmup: Double = 2
-    @Option(help: "Seconds to wait for in-flight deliveries after sending stops.") var grace: Double = 5
-    @Option(help: "Message size in bytes (the token is ~40; padded with x).") var size: Int = 0
-    @Option(help: "Accounts to sign up (clients use them round-robin).") var users: Int = 10
-    @Option(help: "Concurrent WebSocket handshakes while connecting.") var concurrency: Int = 32
 
     func run() throws {
         raiseFileLimit()
         let url = try ServerURL(common.url)
-        guard clients >= 1, senders >= 1, senders <= clients, rate > 0, rate <= 100_000 else {
+        guard load.clients >= 1, load.senders >= 1, load.senders <= load.clients, rate > 0, rate <= 100_000 else {
             throw ValidationError("need 1 ≤ senders ≤ clients and 0 < rate ≤ 100000")
         }
-        let (run, _, _) = try LoadRun.connected(url: url, common: common, clients: clients, senders: senders,
-                                                window: Int.max / 4, size: size, users: users, concurrency: concurrency)
+        let (run, _, _) = try LoadRun.connected(url: url, common: common, load: load, window: Int.max / 4)
         defer { run.shutdown() }
         let hub = run.hub
         let loop = run.loop
         let period = Int64(1e9 / rate)
-        let senderCount = senders
+        let senderCount = load.senders
         let tasks = LoopBox<[RepeatedTask]>([])
-        let r = measureWindow(run, warmup: warmup, duration: duration, grace: grace, start: {
+        let r = measureWindow(run, warmup: load.warmup, duration: load.duration, grace: load.grace, start: {
             // Fixed rate (no drift): a 1 ms ticker sends every message that is due by now.
             run.onLoop {
                 hub.sending = true
@@ -341,8 +338,8 @@ struct Latency: ParsableCommand {
                 tasks.value = [t]
             }
             // Record the latency of messages sent during the measured window only.
-            let from = monoNow() + Int64(warmup * 1e9)
-            let to = from + Int64(duration * 1e9)
+            let from = monoNow() + Int64(load.warmup * 1e9)
+            let to = from + Int64(load.duration * 1e9)
             run.onLoop { hub.recordFrom = from; hub.recordTo = to }
         }, stop: {
             run.onLoop {
@@ -361,7 +358,7 @@ struct Latency: ParsableCommand {
         let genUtil = Double(r.genCPU) / 1e6 / secs
         let rows: [(String, String)] = [
             ("server", "\(common.label) \(common.url) pid \(common.pid)"),
-            ("clients / senders / rate", "\(clients) / \(senders) / \(fmt(rate, 0)) msg/s each"),
+            ("clients / senders / rate", "\(load.clients) / \(load.senders) / \(fmt(rate, 0)) msg/s each"),
             ("messages/s, deliveries/s", "\(fmt(Double(r.messages) / secs, 0)), \(fmt(Double(r.deliveries) / secs, 0))"),
             ("samples", "\(lat.count)"),
             ("latency p50 / p90 / p99 (ms)", "\(fmt(p50 / 1000, 3)) / \(fmt(p90 / 1000, 3)) / \(fmt(p99 / 1000, 3))"),
@@ -373,7 +370,7 @@ struct Latency: ParsableCommand {
         ]
         emit("latency: \(common.label)", rows, [
             ("scenario", .string("latency")), ("label", .string(common.label)), ("url", .string(common.url)),
-            ("clients", .int(Int64(clients))), ("senders", .int(Int64(senders))), ("rate_per_sender", .double(rate)),
+            ("clients", .int(Int64(load.clients))), ("senders", .int(Int64(load.senders))), ("rate_per_sender", .double(rate)),
             ("duration_s", .double(secs)), ("messages", .int(r.messages)), ("deliveries", .int(r.deliveries)),
             ("deliveries_per_s", .double(Double(r.deliveries) / secs)),
             ("samples", .int(Int64(lat.count))),
