@@ -86,10 +86,7 @@ struct WebSocketFramingTests {
     @Test func refusedUpgradesSayWhyWithTheirOwnStatus() async throws {
         try await TestServer.run { _, client in
             let cookie = try await client.signUp("alice")
-            var upgrade: HTTPFields = [
-                .upgrade: "websocket", .connection: "Upgrade", .secWebSocketVersion: "13",
-                .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==",
-            ]
+            var upgrade = RawHTTP.upgradeHeaders
             let anonymous = try await RawHTTP.getWhole(port: client.port, path: "/ws", headers: upgrade)
             #expect(anonymous.hasPrefix("HTTP/1.1 401"))
             #expect(anonymous.contains(#"{"error":"log in first"}"#))

@@ -11,10 +11,7 @@ struct WebSocketTests {
     @Test func upgradeNeedsASessionAndASameOrigin() async throws {
         try await TestServer.run { _, client in
             let cookie = try await client.signUp("alice")
-            let upgrade: HTTPFields = [
-                .upgrade: "websocket", .connection: "Upgrade", .secWebSocketVersion: "13",
-                .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==",
-            ]
+            let upgrade = RawHTTP.upgradeHeaders
             let anonymous = try await RawHTTP.get(port: client.port, path: "/ws", headers: upgrade)
             #expect(anonymous.hasPrefix("HTTP/1.1 401"))
             var crossSite = upgrade

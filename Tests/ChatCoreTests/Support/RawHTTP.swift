@@ -18,6 +18,12 @@ enum RawHTTP {
         }
     }
 
+    /// A WebSocket upgrade request's own headers (RFC 6455's sample key), without a cookie or origin.
+    static let upgradeHeaders: HTTPFields = [
+        .upgrade: "websocket", .connection: "Upgrade", .secWebSocketVersion: "13",
+        .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==",
+    ]
+
     static func getRequest(port: Int, path: String, headers: HTTPFields) -> [UInt8] {
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
         for field in headers { request += "\(field.name.rawName): \(field.value)\r\n" }
@@ -49,10 +55,9 @@ enum RawWebSocket {
     static func connect(port: Int, cookie: String, receiveBuffer: Int32? = nil) async throws -> RawSocket {
         try await NIOThreadPool.singleton.runIfActive {
             let socket = try RawSocket(port: port, receiveBuffer: receiveBuffer)
-            let request = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                + "Cookie: \(SessionCookie.name)=\(cookie)\r\n\r\n"
-            try socket.send(Array(request.utf8))
+            var headers = RawHTTP.upgradeHeaders
+            headers[.cookie] = "\(SessionCookie.name)=\(cookie)"
+            try socket.send(RawHTTP.getRequest(port: port, path: "/ws", headers: headers))
             let response = String(decoding: try socket.receive(upTo: 512), as: UTF8.self)
             guard response.hasPrefix("HTTP/1.1 101") else { throw RawSocket.Failure.refused(response) }
             return socket
