@@ -53,31 +53,51 @@ public enum JSONText {
     /// output is safe wherever it lands (a script, an HTML attribute).
     public static func appendQuoted(_ text: String, to out: inout String) {
         out.append("\"")
-        var plainStart = text.unicodeScalars.startIndex
+        let bytes = text.utf8
+        var plainStart = bytes.startIndex
         var index = plainStart
-        let scalars = text.unicodeScalars
-        while index != scalars.endIndex {
-            let scalar = scalars[index]
+        // Plain runs are appended as whole slices: scalar-by-scalar appending was most of /api/messages' CPU.
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            var next = bytes.index(after: index)
             let escape: String?
-            switch scalar.value {
+            switch byte {
             case 0x22: escape = "\\\""
             case 0x5C: escape = "\\\\"
             case 0x0A: escape = "\\n"
             case 0x0D: escape = "\\r"
             case 0x09: escape = "\\t"
-            case 0x00..<0x20, 0x3C, 0x3E, 0x26, 0x2028, 0x2029, 0x7F:
-                escape = "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            case 0x00..<0x20, 0x3C, 0x3E, 0x26, 0x7F: escape = unicodeEscape(UInt32(byte))
+            case 0xE2:
+                // U+2028 and U+2029 (E2 80 A8/A9) end a line in JavaScript.
+                var lookahead = next
+                if lookahead != bytes.endIndex, bytes[lookahead] == 0x80 {
+                    lookahead = bytes.index(after: lookahead)
+                    if lookahead != bytes.endIndex, bytes[lookahead] == 0xA8 || bytes[lookahead] == 0xA9 {
+                        escape = unicodeEscape(bytes[lookahead] == 0xA8 ? 0x2028 : 0x2029)
+                        next = bytes.index(after: lookahead)
+                    } else {
+                        escape = nil
+                    }
+                } else {
+                    escape = nil
+                }
             default: escape = nil
             }
             if let escape {
-                out.unicodeScalars.append(contentsOf: scalars[plainStart..<index])
+                out += text[plainStart..<index]
                 out += escape
-                plainStart = scalars.index(after: index)
+                plainStart = next
             }
-            index = scalars.index(after: index)
+            index = next
         }
-        out.unicodeScalars.append(contentsOf: scalars[plainStart..<scalars.endIndex])
+        out += text[plainStart..<bytes.endIndex]
         out.append("\"")
+    }
+
+    private static func unicodeEscape(_ value: UInt32) -> String {
+        let hex = String(value, radix: 16)
+        return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
     }
 
     public static func quoted(_ text: String) -> String {

@@ -23,13 +23,8 @@ struct ChatRoutes {
         var newestFirst = try await server.store.messages(before: nil, limit: pageSize + 1)
         let hasOlder = newestFirst.count > pageSize
         if hasOlder { newestFirst.removeLast() }
-        let messages = newestFirst.reversed().map { message -> [String: Any] in
-            let iso = ISO8601Millis.format(message.time)
-            return ["id": message.id.hex, "user": message.user, "text": message.text, "iso": iso,
-                    "clock": String(iso.dropFirst(11).prefix(8))]
-        }
         let html = server.pages.render("chat", [
-            "title": "Chat", "user": ["login": user.login], "messages": messages,
+            "title": "Chat", "user": ["login": user.login], "messageList": MessageListHTML.render(newestFirst.reversed()),
             "lastID": newestFirst.first?.id.hex ?? "", "firstID": newestFirst.last?.id.hex ?? "",
             "hasOlder": hasOlder, "maxBytes": server.config.maxMessageBytes,
         ])

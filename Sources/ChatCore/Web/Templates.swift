@@ -48,3 +48,58 @@ struct StaticAssets: Sendable {
         ]
     }
 }
+
+/// The chat page's message list, rendered without Mustache.
+///
+/// Measured: rendering 100 messages through a Mustache section (five dictionary lookups with dynamic casts
+/// and a Character-by-Character escape per message) was 63 % of the server's CPU for `GET /`, which made
+/// the page slower than the Python baseline's. The markup matches `chat.js`'s live `<li>` items.
+public enum MessageListHTML {
+    public static func render(_ messages: some Sequence<ChatMessage>) -> String {
+        var out = ""
+        out.reserveCapacity(256 * messages.underestimatedCount)
+        for message in messages {
+            let iso = ISO8601Millis.format(message.time)
+            out += #"<li class="message" data-id=""#
+            out += message.id.hex
+            out += #""><time datetime=""#
+            out += iso
+            out += #"">["#
+            out += iso.dropFirst(11).prefix(8)
+            out += #"]</time> <span class="user">("#
+            HTMLText.appendEscaped(message.user, to: &out)
+            out += #")</span> <span class="text">"#
+            HTMLText.appendEscaped(message.text, to: &out)
+            out += "</span></li>\n"
+        }
+        return out
+    }
+}
+
+public enum HTMLText {
+    /// Appends `text` with `<`, `>`, `&`, `"` and `'` escaped: safe in element content and quoted attributes.
+    public static func appendEscaped(_ text: String, to out: inout String) {
+        var plainStart = text.utf8.startIndex
+        var index = plainStart
+        let bytes = text.utf8
+        // Every byte of a multi-byte UTF-8 sequence is ≥ 0x80, so scanning bytes never splits a character.
+        while index != bytes.endIndex {
+            let escape: String?
+            switch bytes[index] {
+            case UInt8(ascii: "<"): escape = "&lt;"
+            case UInt8(ascii: ">"): escape = "&gt;"
+            case UInt8(ascii: "&"): escape = "&amp;"
+            case UInt8(ascii: "\""): escape = "&quot;"
+            case UInt8(ascii: "'"): escape = "&#39;"
+            default: escape = nil
+            }
+            if let escape {
+                out += text[plainStart..<index]
+                out += escape
+                plainStart = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
+        }
+        out += text[plainStart..<bytes.endIndex]
+    }
+}
