@@ -249,6 +249,34 @@ struct StoreContractTests {
         }
     }
 
+    /// The message writer's path: called from a thread of its own, it must store exactly what the async
+    /// call does and report failures as StoreErrors.
+    @Test(arguments: kinds)
+    func appendsBlockingFromAThreadOfItsOwn(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let messages = makeMessages(300, users: ["alice", "bob"])
+            try await onThreadOfItsOwn {
+                try store.appendMessagesBlocking([])
+                for batch in stride(from: 0, to: messages.count, by: 100) {
+                    try store.appendMessagesBlocking(Array(messages[batch..<batch + 100]))
+                }
+            }
+            #expect(try await store.messages(before: nil, limit: 1000) == historyOrder(messages).reversed())
+            let duplicate = try await onThreadOfItsOwn { () -> (any Error)? in
+                do { try store.appendMessagesBlocking([messages[0]]) } catch { return error }
+                return nil
+            }
+            #expect(duplicate is StoreError, "a duplicate id gave \(String(describing: duplicate))")
+            #expect(try await store.countMessages(matching: MessageFilter()) == 300)
+        }
+    }
+
+    private func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
     @Test(arguments: kinds)
     func pingsWhenReachable(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in

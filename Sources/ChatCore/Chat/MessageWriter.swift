@@ -9,6 +9,11 @@ import Synchronization
 /// transaction and only then hands it to the hub. While a commit runs the next batch gathers, so storage
 /// cost is paid per batch, not per message. Commit order is broadcast order: every client sees the same order.
 ///
+/// The loop runs on a thread of its own and commits there (`appendMessagesBlocking`). Measured with one
+/// message per commit (sparse traffic), the async version's hand-offs (event loop → task → the store's
+/// queue → task → event loop) cost more CPU than the commit itself; now it is event loop → this thread →
+/// event loop.
+///
 /// When the store is a `MessageFeed` (MongoDB), the writer only stores: `MessageFeedService` broadcasts
 /// every instance's commits, this one's included, in the change stream's single order, each exactly once.
 /// A commit that fails is still answered here, with an `error` frame to each of its senders.
@@ -22,6 +27,14 @@ public final class MessageWriter: Service, Sendable {
     private struct Queue {
         var pending: [Pending] = []
         var closed = false
+        /// The writer thread found nothing to do and waits for `wakeUp`.
+        var idle = false
+    }
+
+    private enum NextStep {
+        case commit([Pending])
+        case wait
+        case stop
     }
 
     private let store: any ChatStore
@@ -31,8 +44,7 @@ public final class MessageWriter: Service, Sendable {
     private let ids = ObjectIdGenerator()
     private let queue = Mutex(Queue())
     private let lastTime = Mutex(Date.distantPast)
-    private let wakeUp: AsyncStream<Void>
-    private let wakeUpContinuation: AsyncStream<Void>.Continuation
+    private let wakeUp = DispatchSemaphore(value: 0)
     public let capacity: Int
     public let maxBatch: Int
     /// False when a message feed broadcasts what is stored.
@@ -50,7 +62,6 @@ public final class MessageWriter: Service, Sendable {
         self.logger = logger
         self.capacity = capacity
         self.maxBatch = maxBatch
-        (wakeUp, wakeUpContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     public enum SubmitResult: Sendable, Equatable {
@@ -60,46 +71,70 @@ public final class MessageWriter: Service, Sendable {
     }
 
     public func submit(user: String, text: String, origin: HubConnection?) -> SubmitResult {
-        let result = queue.withLock { queue -> SubmitResult in
-            if queue.closed { return .shuttingDown }
-            if queue.pending.count >= capacity { return .busy }
+        let (result, wake) = queue.withLock { queue -> (SubmitResult, Bool) in
+            if queue.closed { return (.shuttingDown, false) }
+            if queue.pending.count >= capacity { return (.busy, false) }
             queue.pending.append(Pending(user: user, text: text, origin: origin))
-            return .queued
+            defer { queue.idle = false }
+            return (.queued, queue.idle)
         }
-        if result == .queued { wakeUpContinuation.yield() }
+        if wake { wakeUp.signal() }
         return result
     }
 
+    /// Writes until shutdown; anything accepted before it is still written.
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            for await _ in wakeUp {
-                await drain()
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+                    Thread {
+                        Thread.current.name = "chat-writer"  // for top -H and perf
+                        self.writeUntilClosed()
+                        finished.resume()
+                    }.start()
+                }
+            } onGracefulShutdown: {
+                self.close()
             }
-        } onGracefulShutdown: {
-            self.queue.withLock { $0.closed = true }
-            self.wakeUpContinuation.finish()
+        } onCancel: {
+            self.close()
         }
-        // Anything accepted before shutdown is still written.
-        await drain()
     }
 
-    private func drain() async {
+    private func close() {
+        let wake = queue.withLock { queue -> Bool in
+            queue.closed = true
+            defer { queue.idle = false }
+            return queue.idle
+        }
+        if wake { wakeUp.signal() }
+    }
+
+    private func writeUntilClosed() {
         while true {
-            let batch = queue.withLock { queue -> [Pending] in
+            let step = queue.withLock { queue -> NextStep in
+                if queue.pending.isEmpty {
+                    if queue.closed { return .stop }
+                    queue.idle = true
+                    return .wait
+                }
                 if queue.pending.count <= maxBatch {
                     defer { queue.pending = [] }
-                    return queue.pending
+                    return .commit(queue.pending)
                 }
                 let taken = Array(queue.pending.prefix(maxBatch))
                 queue.pending.removeFirst(maxBatch)
-                return taken
+                return .commit(taken)
             }
-            if batch.isEmpty { return }
-            await commit(batch)
+            switch step {
+            case .commit(let batch): commit(batch)
+            case .wait: wakeUp.wait()
+            case .stop: return
+            }
         }
     }
 
-    private func commit(_ batch: [Pending]) async {
+    private func commit(_ batch: [Pending]) {
         let now = Date()
         // Wall clocks step backwards; history order must not.
         let time = lastTime.withLock { last -> Date in
@@ -111,7 +146,7 @@ public final class MessageWriter: Service, Sendable {
             ChatMessage(id: ids.next(at: time), user: pending.user, text: pending.text, time: time)
         }
         do {
-            try await store.appendMessages(messages)
+            try store.appendMessagesBlocking(messages)
         } catch {
             metrics.storeFailures.add(1, ordering: .relaxed)
             logger.error("messages not stored", metadata: ["count": "\(messages.count)", "error": "\(error)"])

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Everything chatctl keeps. SQLite and MongoDB implement it; one contract test suite runs against both.
 ///
@@ -27,6 +28,10 @@ public protocol ChatStore: Sendable {
 
     /// Group commit: all messages in one transaction (or one unordered bulk insert). All or nothing.
     func appendMessages(_ messages: [ChatMessage]) async throws
+    /// `appendMessages` for a caller that owns its thread (the message writer), blocking that thread.
+    /// SQLite commits right there instead of handing off to its queue and back; the default waits for
+    /// `appendMessages`.
+    func appendMessagesBlocking(_ messages: [ChatMessage]) throws
     /// The newest `limit` messages before `cursor` (all when nil), newest first.
     /// Throws `StoreError.unknownCursor` when the cursor names no stored message.
     func messages(before cursor: ObjectId?, limit: Int) async throws -> [ChatMessage]
@@ -48,10 +53,39 @@ public protocol ChatStore: Sendable {
 extension ChatStore {
     public func runMaintenance() async {}
 
+    public func appendMessagesBlocking(_ messages: [ChatMessage]) throws {
+        let outcome = BlockingOutcome()
+        Task.detached {
+            do {
+                try await self.appendMessages(messages)
+                outcome.finish(.success(()))
+            } catch {
+                outcome.finish(.failure(error))
+            }
+        }
+        try outcome.wait()
+    }
+
     /// One keyset query per page: cheap where (time, _id) is indexed and the planner uses it (SQLite).
     public func messagePages(matching filter: MessageFilter, after position: ChatMessage?, pageSize: Int) -> AsyncThrowingStream<[ChatMessage], any Error> {
         let pager = KeysetPager(store: self, filter: filter, position: position, pageSize: max(1, pageSize))
         return AsyncThrowingStream { try await pager.next() }
+    }
+}
+
+/// The outcome of work done elsewhere, waited for by a thread that is not one of the concurrency pool's.
+final class BlockingOutcome: Sendable {
+    private let result = Mutex<Result<Void, any Error>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    func finish(_ outcome: Result<Void, any Error>) {
+        result.withLock { $0 = outcome }
+        done.signal()
+    }
+
+    func wait() throws {
+        done.wait()
+        try result.withLock { $0 }?.get()
     }
 }
 

@@ -136,11 +136,19 @@ public final class SQLiteStore: ChatStore {
 
     public func appendMessages(_ messages: [ChatMessage]) async throws {
         guard !messages.isEmpty else { return }
-        try await write { db in
-            let statement = try db.cachedStatement(sql: "INSERT INTO messages (id, user, msg, time) VALUES (?, ?, ?, ?)")
-            for message in messages {
-                try statement.execute(arguments: [message.id.hex, message.user, message.text, message.time.millisecondsSince1970])
-            }
+        try await write { db in try Self.insert(messages, db) }
+    }
+
+    public func appendMessagesBlocking(_ messages: [ChatMessage]) throws {
+        guard !messages.isEmpty else { return }
+        // GRDB's synchronous write runs on the calling thread when its writer queue is idle.
+        try Self.asStoreErrors { try pool.write { db in try Self.insert(messages, db) } }
+    }
+
+    private static func insert(_ messages: [ChatMessage], _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO messages (id, user, msg, time) VALUES (?, ?, ?, ?)")
+        for message in messages {
+            try statement.execute(arguments: [message.id.hex, message.user, message.text, message.time.millisecondsSince1970])
         }
     }
 
@@ -260,14 +268,22 @@ public final class SQLiteStore: ChatStore {
     }
 
     private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        do { return try await pool.read(body) } catch let error as StoreError { throw error } catch {
-            throw StoreError.unavailable(Self.describe(error))
-        }
+        try await Self.asStoreErrors { try await pool.read(body) }
     }
 
     private func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        do { return try await pool.write(body) } catch let error as StoreError { throw error } catch {
-            throw StoreError.unavailable(Self.describe(error))
+        try await Self.asStoreErrors { try await pool.write(body) }
+    }
+
+    private static func asStoreErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let error as StoreError { throw error } catch {
+            throw StoreError.unavailable(describe(error))
+        }
+    }
+
+    private static func asStoreErrors<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as StoreError { throw error } catch {
+            throw StoreError.unavailable(describe(error))
         }
     }
 

@@ -202,10 +202,34 @@ public final class MongoStore: ChatStore {
 
     public func appendMessages(_ messages: [ChatMessage]) async throws {
         guard !messages.isEmpty else { return }
-        try await withCollection("messages") { collection in
-            // Unordered: the server may apply the batch in parallel; ids are fresh, so nothing should clash.
-            if let failure = try Self.insertMany(collection, messages).first { throw failure }
+        try await withCollection("messages") { collection in try Self.append(messages, collection) }
+    }
+
+    private static func append(_ messages: [ChatMessage], _ collection: OpaquePointer) throws {
+        // Unordered: the server may apply the batch in parallel; ids are fresh, so nothing should clash.
+        if let failure = try insertMany(collection, messages).first { throw failure }
+    }
+
+    /// On the driver's thread pool like every call, but waited for without a task in between.
+    public func appendMessagesBlocking(_ messages: [ChatMessage]) throws {
+        guard !messages.isEmpty else { return }
+        let outcome = BlockingOutcome()
+        threadPool.submit { state in
+            guard case .active = state else {
+                outcome.finish(.failure(StoreError.unavailable("the MongoDB store at \(self.hosts) is closed")))
+                return
+            }
+            outcome.finish(Result {
+                do {
+                    try self.pool.withClient { client in
+                        try self.withCollection("messages", of: client) { collection in try Self.append(messages, collection) }
+                    }
+                } catch let error as MongoDriverError {
+                    throw self.storeError(error)
+                }
+            })
         }
+        try outcome.wait()
     }
 
     public func messages(before cursor: ObjectId?, limit: Int) async throws -> [ChatMessage] {
@@ -335,13 +359,15 @@ public final class MongoStore: ChatStore {
     }
 
     func withCollection<T: Sendable>(_ name: String, _ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
-        try await withClient { client in
-            guard let collection = mongoc_client_get_collection(client, self.database, name) else {
-                throw StoreError.unavailable("cannot open collection \(name)")
-            }
-            defer { mongoc_collection_destroy(collection) }
-            return try body(collection)
+        try await withClient { client in try self.withCollection(name, of: client, body) }
+    }
+
+    private func withCollection<T>(_ name: String, of client: OpaquePointer, _ body: (OpaquePointer) throws -> T) throws -> T {
+        guard let collection = mongoc_client_get_collection(client, database, name) else {
+            throw StoreError.unavailable("cannot open collection \(name)")
         }
+        defer { mongoc_collection_destroy(collection) }
+        return try body(collection)
     }
 
     /// One line, naming the hosts, never the credentials.
