@@ -165,7 +165,16 @@ def main():
     gens = [(k, v["gen_cpu_cores"]) for k, v in runs.items() if isinstance(v.get("gen_cpu_cores"), (int, float))]
     if gens:
         k, g = max(gens, key=lambda kv: kv[1])
-        verdict = "it was not the bottleneck" if g < 0.8 else "WARNING: it may have been the bottleneck"
+        run = runs[k]
+        server_cores = None
+        if isinstance(run.get("server_cpu_s"), (int, float)) and run.get("duration_s"):
+            server_cores = run["server_cpu_s"] / run["duration_s"]
+        if g < 0.8:
+            verdict = "it was not the bottleneck"
+        elif server_cores is not None and server_cores >= 0.95:
+            verdict = f"the server used {server_cores:.2f} of its core there, so the server was the limit"
+        else:
+            verdict = "WARNING: it may have been the bottleneck"
         lines.append(f"load generator: at most {g:.2f} of its core busy (in {k}): {verdict}")
     partial = [f"{k}: {v['upgraded']} of {v['asked']} upgraded within the time limit"
                for k, v in runs.items() if v.get("scenario") == "connections" and v.get("upgraded", 0) < v.get("asked", 0)]
