@@ -181,7 +181,7 @@ scenario() { # server name
             # small history: 100 messages stored over the WebSocket, both servers
             start_server "$server" || return
             gen "$server" seed-100 seed --messages 100 &&
-                gen "$server" history-100 history --requests 100 --stored 100
+                gen "$server" history-100 history --requests 300 --stored 100
             stop_server
             # the same mid-size history on both servers, stored over the WebSocket: a like-for-like ratio
             start_server "$server" || return
