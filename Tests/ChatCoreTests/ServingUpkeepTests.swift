@@ -31,6 +31,30 @@ struct ServingUpkeepTests {
         }
     }
 
+    /// The checkpointer sleeps until a commit: the message writer's commits (blocking, on its own thread)
+    /// must wake it, and the last ones before a quiet spell must still reach the database file.
+    @Test func theWritersLastCommitBeforeAQuietSpellIsCheckpointed() async throws {
+        try await withSQLiteStore { store in
+            let maintenance = Task { await store.runMaintenance() }
+            while try await store.walAutoCheckpoint() != 0 { try await Task.sleep(for: .milliseconds(10)) }
+            let fileSize = { (try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int) ?? 0 }
+            let before = fileSize()
+            let ids = ObjectIdGenerator()
+            let messages = (0..<500).map { _ in ChatMessage(id: ids.next(), user: "alice", text: String(repeating: "x", count: 4_000), time: Date()) }
+            try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+                Thread { done.resume(with: Result { try store.appendMessagesBlocking(messages) }) }.start()
+            }
+            // Pages reach the database file only through a checkpoint.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while fileSize() < before + 1_500_000, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(fileSize() >= before + 1_500_000, "database file \(fileSize()) bytes, \(before) before 2 MB were committed")
+            maintenance.cancel()
+            await maintenance.value
+        }
+    }
+
     @Test func maintenanceReturnsWhenCancelledAtOnce() async throws {
         try await withSQLiteStore { store in
             let maintenance = Task { await store.runMaintenance() }

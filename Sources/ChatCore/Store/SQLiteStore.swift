@@ -1,10 +1,13 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode, through GRDB.
 public final class SQLiteStore: ChatStore {
     private let pool: DatabasePool
     public let path: String
+    /// While `runMaintenance` runs, every commit is told to it here.
+    private let commitListener = Mutex<AsyncStream<Void>.Continuation?>(nil)
 
     public init(path: String) throws {
         self.path = path
@@ -60,7 +63,9 @@ public final class SQLiteStore: ChatStore {
     /// SQLite's automatic checkpoint runs inside whichever commit crosses 1,000 WAL pages, so every few
     /// thousand messages one broadcast waited for a checkpoint (and its fsync): that was the p99 of
     /// delivery latency. A PASSIVE checkpoint never blocks the writer, so commits stay short and the WAL
-    /// stays bounded; automatic checkpoints come back when serving ends.
+    /// stays bounded; automatic checkpoints come back when serving ends. It waits for a commit, then lets
+    /// `checkpointInterval` of them gather: an idle server never wakes for it (it woke 10 times a second,
+    /// ~90 context switches a second, all of an idle server's).
     public func runMaintenance() async {
         do {
             try await pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
@@ -68,10 +73,16 @@ public final class SQLiteStore: ChatStore {
             return
         }
         if let checkpointer = try? DatabaseQueue(path: path, configuration: Self.configuration()) {
-            while true {
+            let (commits, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            commitListener.withLock { $0 = continuation }
+            // Ends when this task is cancelled. A commit during the sleep or the checkpoint is buffered, so the
+            // last commits before a quiet spell are checkpointed too.
+            for await _ in commits {
                 do { try await Task.sleep(for: Self.checkpointInterval) } catch { break }
                 _ = try? await checkpointer.writeWithoutTransaction { try $0.checkpoint(.passive) }
             }
+            commitListener.withLock { $0 = nil }
+            continuation.finish()
             try? checkpointer.close()
         }
         // This task is cancelled by now and GRDB refuses work in cancelled tasks: restore from a fresh one.
@@ -143,6 +154,7 @@ public final class SQLiteStore: ChatStore {
         guard !messages.isEmpty else { return }
         // GRDB's synchronous write runs on the calling thread when its writer queue is idle.
         try Self.asStoreErrors { try pool.write { db in try Self.insert(messages, db) } }
+        committed()
     }
 
     private static func insert(_ messages: [ChatMessage], _ db: Database) throws {
@@ -272,7 +284,12 @@ public final class SQLiteStore: ChatStore {
     }
 
     private func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        try await Self.asStoreErrors { try await pool.write(body) }
+        defer { committed() }
+        return try await Self.asStoreErrors { try await pool.write(body) }
+    }
+
+    private func committed() {
+        commitListener.withLock { $0 }?.yield()
     }
 
     private static func asStoreErrors<T>(_ body: () async throws -> T) async throws -> T {
