@@ -79,6 +79,43 @@ struct MongoStoreServerTests {
         }
     }
 
+    /// An unordered bulk insert stores what it can: with a unique index on the text (made here, outside
+    /// chatctl), a batch holding the same text twice is stored but for its second copy. The writer must
+    /// count the rest as stored (the feed will broadcast them), not answer their senders "not stored".
+    @Test func aBatchStoredInPartIsReportedAsStoredForThoseMessages() async throws {
+        try await withMongoStore(uri: uri, prepare: true) { store in
+            try RawMongo.command(uri: uri, database: store.database, BSONDocument([
+                "createIndexes": .string("messages"),
+                "indexes": .array([.document(BSONDocument([
+                    "key": .document(BSONDocument(["msg": .int32(1)])), "name": .string("msg_unique"), "unique": .bool(true),
+                ]))]),
+            ]))
+            final class Commits: Sendable {
+                let messages = Mutex<[ChatMessage]>([])
+            }
+            let commits = Commits()
+            let metrics = ChatMetrics()
+            let writer = MessageWriter(store: store, hub: ChatHub(metrics: metrics, outboundBufferBytes: 1 << 20), metrics: metrics,
+                                       logger: Logger(label: "test"), broadcastsCommits: false,
+                                       committed: { batch in commits.messages.withLock { $0 += batch } })
+            // Queued before the writer runs, so they make one batch.
+            for text in ["before", "after", "before"] {
+                #expect(writer.submit(user: "alice", text: text, origin: nil) == .queued)
+            }
+            let running = Task { try await writer.run() }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while metrics.storeFailures.load(ordering: .relaxed) == 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            running.cancel()
+            try await running.value
+            #expect(metrics.storeFailures.load(ordering: .relaxed) == 1)
+            #expect(commits.messages.withLock { $0 }.map(\.text) == ["before", "after"])
+            #expect(metrics.messagesStored.load(ordering: .relaxed) == 2)
+            #expect(try await store.messages(before: nil, limit: 10).map(\.text).sorted() == ["after", "before"])
+        }
+    }
+
     @Test func droppingTheDatabaseEndsTheFeedWithAnErrorNotACrash() async throws {
         try await withMongoStore(uri: uri, prepare: true) { store in
             let delivered = Atomic<Int>(0)
@@ -174,5 +211,14 @@ enum RawMongo {
             let ok = document.withPointer { mongoc_collection_insert_one(handle, $0, nil, nil, &error) }
             guard ok else { throw Failure(description: MongoDriverError(error).message) }
         }
+    }
+
+    static func command(uri: String, database: String, _ command: BSONDocument) throws {
+        MongoDriver.ensureInitialised()
+        guard let client = mongoc_client_new(uri) else { throw Failure(description: "bad URI") }
+        defer { mongoc_client_destroy(client) }
+        var error = bson_error_t()
+        let ok = command.withPointer { mongoc_client_command_simple(client, database, $0, nil, nil, &error) }
+        guard ok else { throw Failure(description: MongoDriverError(error).message) }
     }
 }

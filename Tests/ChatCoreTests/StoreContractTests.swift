@@ -271,6 +271,41 @@ struct StoreContractTests {
         }
     }
 
+    /// A SQLite transaction stores all or nothing; a MongoDB bulk insert stores what it can and must say
+    /// which. Either way, what the error claims is exactly what history gained.
+    @Test(arguments: kinds)
+    func anAppendThatFailsPartWayNamesWhatItStored(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let messages = makeMessages(5)
+            try await store.appendMessages([messages[0]])
+            for (attempt, blocking) in [(1, false), (2, true)] {
+                // An id already stored, between two fresh ones.
+                let batch = [messages[attempt * 2 - 1], messages[0], messages[attempt * 2]]
+                let before = Set(try await store.messages(before: nil, limit: 100).map(\.id))
+                let failure: (any Error)?
+                if blocking {
+                    failure = try await onThreadOfItsOwn { () -> (any Error)? in
+                        do { try store.appendMessagesBlocking(batch) } catch { return error }
+                        return nil
+                    }
+                } else {
+                    do { try await store.appendMessages(batch); failure = nil } catch { failure = error }
+                }
+                let gained = Set(try await store.messages(before: nil, limit: 100).map(\.id)).subtracting(before)
+                switch failure {
+                case StoreError.partiallyStored(let stored, _)?:
+                    #expect(stored == gained)
+                    #expect(stored == Set([batch[0].id, batch[2].id]))
+                case let error?:
+                    #expect(error is StoreError, "\(error)")
+                    #expect(gained.isEmpty, "the error said nothing was stored")
+                case nil:
+                    Issue.record("a duplicate id was accepted")
+                }
+            }
+        }
+    }
+
     private func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try body() }) }.start()

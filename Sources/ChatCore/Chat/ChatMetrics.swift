@@ -23,7 +23,7 @@ public final class ChatMetrics: Sendable {
             ("chat_websocket_connections_total", "counter", "WebSocket connections accepted.", connectionsTotal.load(ordering: .relaxed)),
             ("chat_messages_stored_total", "counter", "Chat messages stored.", messagesStored.load(ordering: .relaxed)),
             ("chat_messages_rejected_total", "counter", "Chat messages refused (too long, too fast, empty, busy).", messagesRejected.load(ordering: .relaxed)),
-            ("chat_store_failures_total", "counter", "Group commits that failed; their messages were not broadcast.", storeFailures.load(ordering: .relaxed)),
+            ("chat_store_failures_total", "counter", "Group commits that failed (MongoDB: in part); messages not stored were not broadcast.", storeFailures.load(ordering: .relaxed)),
             ("chat_store_commits_total", "counter", "Group commits written.", commitBatches.load(ordering: .relaxed)),
             ("chat_deliveries_total", "counter", "Frames delivered to WebSocket clients.", deliveries.load(ordering: .relaxed)),
             ("chat_slow_disconnects_total", "counter", "Clients disconnected for not reading fast enough.", slowDisconnects.load(ordering: .relaxed)),

@@ -145,17 +145,27 @@ public final class MessageWriter: Service, Sendable {
         let messages = batch.map { pending in
             ChatMessage(id: ids.next(at: time), user: pending.user, text: pending.text, time: time)
         }
+        var stored = messages
         do {
             try store.appendMessagesBlocking(messages)
         } catch {
             metrics.storeFailures.add(1, ordering: .relaxed)
-            logger.error("messages not stored", metadata: ["count": "\(messages.count)", "error": "\(error)"])
-            for pending in batch { pending.origin?.send(.error("not stored: the store is unavailable, try again")) }
-            return
+            // A MongoDB bulk insert can fail part-way: what made it into history is a stored message (the
+            // feed broadcasts it), and telling its sender "not stored" would invite a duplicate.
+            var survivors = Set<ObjectId>()
+            if case StoreError.partiallyStored(let ids, _) = error { survivors = ids }
+            stored = messages.filter { survivors.contains($0.id) }
+            logger.error("messages not stored", metadata: [
+                "count": "\(messages.count - stored.count)", "stored anyway": "\(stored.count)", "error": "\(error)",
+            ])
+            for (pending, message) in zip(batch, messages) where !survivors.contains(message.id) {
+                pending.origin?.send(.error("not stored: the store is unavailable, try again"))
+            }
+            if stored.isEmpty { return }
         }
-        metrics.messagesStored.add(messages.count, ordering: .relaxed)
+        metrics.messagesStored.add(stored.count, ordering: .relaxed)
         metrics.commitBatches.add(1, ordering: .relaxed)
-        committed?(messages)
-        if broadcastsCommits { hub.broadcast(messages: messages) }
+        committed?(stored)
+        if broadcastsCommits { hub.broadcast(messages: stored) }
     }
 }

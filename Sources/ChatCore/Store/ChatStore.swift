@@ -26,7 +26,8 @@ public protocol ChatStore: Sendable {
     /// Removes the account; its messages stay in history. Returns false when no such user exists.
     func removeUser(login: String) async throws -> Bool
 
-    /// Group commit: all messages in one transaction (or one unordered bulk insert). All or nothing.
+    /// Group commit: all messages in one transaction (SQLite: all or nothing), or one unordered bulk insert
+    /// (MongoDB), which throws `StoreError.partiallyStored` naming the messages that did make it.
     func appendMessages(_ messages: [ChatMessage]) async throws
     /// `appendMessages` for a caller that owns its thread (the message writer), blocking that thread.
     /// SQLite commits right there instead of handing off to its queue and back; the default waits for
@@ -54,16 +55,7 @@ extension ChatStore {
     public func runMaintenance() async {}
 
     public func appendMessagesBlocking(_ messages: [ChatMessage]) throws {
-        let outcome = BlockingOutcome()
-        Task.detached {
-            do {
-                try await self.appendMessages(messages)
-                outcome.finish(.success(()))
-            } catch {
-                outcome.finish(.failure(error))
-            }
-        }
-        try outcome.wait()
+        try waitBlocking { try await self.appendMessages(messages) }
     }
 
     /// One keyset query per page: cheap where (time, _id) is indexed and the planner uses it (SQLite).
@@ -74,19 +66,33 @@ extension ChatStore {
 }
 
 /// The outcome of work done elsewhere, waited for by a thread that is not one of the concurrency pool's.
-final class BlockingOutcome: Sendable {
-    private let result = Mutex<Result<Void, any Error>?>(nil)
+final class BlockingOutcome<Value: Sendable>: Sendable {
+    private let result = Mutex<Result<Value, any Error>?>(nil)
     private let done = DispatchSemaphore(value: 0)
 
-    func finish(_ outcome: Result<Void, any Error>) {
+    func finish(_ outcome: Result<Value, any Error>) {
         result.withLock { $0 = outcome }
         done.signal()
     }
 
-    func wait() throws {
+    func wait() throws -> Value {
         done.wait()
-        try result.withLock { $0 }?.get()
+        guard let outcome = result.withLock({ $0 }) else { preconditionFailure("signalled without an outcome") }
+        return try outcome.get()
     }
+}
+
+/// Runs async work from a thread the caller owns (never from a task: it blocks the calling thread).
+func waitBlocking<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) throws -> Value {
+    let outcome = BlockingOutcome<Value>()
+    Task.detached {
+        do {
+            outcome.finish(.success(try await body()))
+        } catch {
+            outcome.finish(.failure(error))
+        }
+    }
+    return try outcome.wait()
 }
 
 /// Where a keyset-paged read has got to.
@@ -125,6 +131,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case feedLost(String)
     /// The store has no message feed (MongoDB: a standalone server, not a replica set).
     case feedUnsupported(String)
+    /// An append failed for some of its messages only; these ids were stored.
+    case partiallyStored(Set<ObjectId>, String)
 
     public var description: String {
         switch self {
@@ -135,6 +143,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .corrupt(let why): "store holds unreadable data: \(why)"
         case .feedLost(let why): "message feed lost: \(why)"
         case .feedUnsupported(let why): "no message feed: \(why)"
+        case .partiallyStored(let stored, let why): "only \(stored.count) of the messages stored: \(why)"
         }
     }
 }

@@ -68,6 +68,8 @@ struct MongoDriverError: Error {
     var domain: UInt32
     var code: UInt32
     var message: String
+    /// A bulk write's per-document error: the position of that document in the batch.
+    var index: Int?
 
     init(_ error: bson_error_t) {
         domain = error.domain

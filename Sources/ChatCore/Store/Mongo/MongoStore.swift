@@ -207,13 +207,21 @@ public final class MongoStore: ChatStore {
 
     private static func append(_ messages: [ChatMessage], _ collection: OpaquePointer) throws {
         // Unordered: the server may apply the batch in parallel; ids are fresh, so nothing should clash.
-        if let failure = try insertMany(collection, messages).first { throw failure }
+        let failures = try insertMany(collection, messages)
+        guard let failure = failures.first else { return }
+        let failed = Set(failures.compactMap(\.index))
+        // Every failure names its document, so the rest are in history: say which.
+        if failed.count == failures.count {
+            let stored = Set(messages.indices.filter { !failed.contains($0) }.map { messages[$0].id })
+            if !stored.isEmpty { throw StoreError.partiallyStored(stored, failure.message) }
+        }
+        throw failure
     }
 
     /// On the driver's thread pool like every call, but waited for without a task in between.
     public func appendMessagesBlocking(_ messages: [ChatMessage]) throws {
         guard !messages.isEmpty else { return }
-        let outcome = BlockingOutcome()
+        let outcome = BlockingOutcome<Void>()
         threadPool.submit { state in
             guard case .active = state else {
                 outcome.finish(.failure(StoreError.unavailable("the MongoDB store at \(self.hosts) is closed")))
@@ -546,14 +554,18 @@ public final class MongoStore: ChatStore {
         writeErrors.forEachChild { element in
             var code: Int64 = 0
             var message = ""
+            var index: Int?
             element.forEachChild { field in
                 switch field.key {
                 case "code": code = field.int64 ?? 0
                 case "errmsg": message = field.string ?? ""
+                case "index": index = field.int64.map { Int(clamping: $0) }
                 default: break
                 }
             }
-            result.append(MongoDriverError(domain: MONGOC_ERROR_SERVER.rawValue, code: UInt32(clamping: code), message: message))
+            var error = MongoDriverError(domain: MONGOC_ERROR_SERVER.rawValue, code: UInt32(clamping: code), message: message)
+            error.index = index
+            result.append(error)
         }
         return result
     }
