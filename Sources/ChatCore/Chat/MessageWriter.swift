@@ -156,7 +156,7 @@ public final class MessageWriter: Service, Sendable {
             if case StoreError.partiallyStored(let ids, _) = error { survivors = ids }
             stored = messages.filter { survivors.contains($0.id) }
             logger.error("messages not stored", metadata: [
-                "count": "\(messages.count - stored.count)", "stored anyway": "\(stored.count)", "error": "\(error)",
+                "count": "\(messages.count - stored.count)", "stored": "\(stored.count)", "error": "\(error)",
             ])
             for (pending, message) in zip(batch, messages) where !survivors.contains(message.id) {
                 pending.origin?.send(.error("not stored: the store is unavailable, try again"))
