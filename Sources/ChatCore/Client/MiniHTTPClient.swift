@@ -51,9 +51,16 @@ public enum MiniHTTPClient {
                     head.headers.add(name: "Connection", value: "close")
                     for (name, value) in headers { head.headers.add(name: name, value: value) }
                     if let body { head.headers.add(name: "Content-Length", value: "\(body.count)") }
-                    try await outbound.write(.head(head))
-                    if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                    try await outbound.write(.end(nil))
+                    do {
+                        try await outbound.write(.head(head))
+                        if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                        try await outbound.write(.end(nil))
+                    } catch ChannelError.ioOnClosedChannel {
+                        // The channel closed under the request. Why (a failed TLS handshake, say) is what
+                        // ended the inbound side; which of the two a caller sees first is a race.
+                        for try await _ in inbound {}
+                        throw ChannelError.ioOnClosedChannel
+                    }
                     var response: Response?
                     for try await part in inbound {
                         switch part {
