@@ -53,14 +53,9 @@ public enum JSONText {
     /// output is safe wherever it lands (a script, an HTML attribute).
     public static func appendQuoted(_ text: String, to out: inout String) {
         out.append("\"")
-        let bytes = text.utf8
-        var plainStart = bytes.startIndex
-        var index = plainStart
-        // Plain runs are appended as whole slices: scalar-by-scalar appending was most of /api/messages' CPU.
-        while index != bytes.endIndex {
-            let byte = bytes[index]
-            var next = bytes.index(after: index)
-            let escape: String?
+        TextEscaping.append(text, to: &out) { text, index in
+            let byte = text.utf8[index]
+            let escape: String
             switch byte {
             case 0x22: escape = "\\\""
             case 0x5C: escape = "\\\\"
@@ -70,28 +65,13 @@ public enum JSONText {
             case 0x00..<0x20, 0x3C, 0x3E, 0x26, 0x7F: escape = unicodeEscape(UInt32(byte))
             case 0xE2:
                 // U+2028 and U+2029 (E2 80 A8/A9) end a line in JavaScript.
-                var lookahead = next
-                if lookahead != bytes.endIndex, bytes[lookahead] == 0x80 {
-                    lookahead = bytes.index(after: lookahead)
-                    if lookahead != bytes.endIndex, bytes[lookahead] == 0xA8 || bytes[lookahead] == 0xA9 {
-                        escape = unicodeEscape(bytes[lookahead] == 0xA8 ? 0x2028 : 0x2029)
-                        next = bytes.index(after: lookahead)
-                    } else {
-                        escape = nil
-                    }
-                } else {
-                    escape = nil
-                }
-            default: escape = nil
+                let scalar = text.unicodeScalars[index]
+                guard scalar == "\u{2028}" || scalar == "\u{2029}" else { return nil }
+                return (unicodeEscape(scalar.value), text.unicodeScalars.index(after: index))
+            default: return nil
             }
-            if let escape {
-                out += text[plainStart..<index]
-                out += escape
-                plainStart = next
-            }
-            index = next
+            return (escape, text.utf8.index(after: index))
         }
-        out += text[plainStart..<bytes.endIndex]
         out.append("\"")
     }
 
@@ -104,6 +84,30 @@ public enum JSONText {
         var out = ""
         appendQuoted(text, to: &out)
         return out
+    }
+}
+
+/// The loop under JSON's and HTML's escapers.
+enum TextEscaping {
+    /// Appends `text` to `out` with what `replacement` names replaced. It is asked at every UTF-8 byte and
+    /// returns the replacement and the index after what it replaces, or nil to keep the byte; it may only
+    /// match at an ASCII byte or a scalar's first byte (continuation bytes are 0x80–0xBF, never those).
+    /// Plain runs are appended as whole slices: appending scalar by scalar was most of /api/messages' CPU.
+    static func append(_ text: String, to out: inout String, replacing replacement: (String, String.Index) -> (String, String.Index)?) {
+        let bytes = text.utf8
+        var plainStart = bytes.startIndex
+        var index = plainStart
+        while index != bytes.endIndex {
+            if let (escape, next) = replacement(text, index) {
+                out += text[plainStart..<index]
+                out += escape
+                plainStart = next
+                index = next
+            } else {
+                index = bytes.index(after: index)
+            }
+        }
+        out += text[plainStart..<bytes.endIndex]
     }
 }
 

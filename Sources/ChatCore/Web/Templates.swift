@@ -79,27 +79,17 @@ public enum MessageListHTML {
 public enum HTMLText {
     /// Appends `text` with `<`, `>`, `&`, `"` and `'` escaped: safe in element content and quoted attributes.
     public static func appendEscaped(_ text: String, to out: inout String) {
-        var plainStart = text.utf8.startIndex
-        var index = plainStart
-        let bytes = text.utf8
-        // Every byte of a multi-byte UTF-8 sequence is ≥ 0x80, so scanning bytes never splits a character.
-        while index != bytes.endIndex {
-            let escape: String?
-            switch bytes[index] {
+        TextEscaping.append(text, to: &out) { text, index in
+            let escape: String
+            switch text.utf8[index] {
             case UInt8(ascii: "<"): escape = "&lt;"
             case UInt8(ascii: ">"): escape = "&gt;"
             case UInt8(ascii: "&"): escape = "&amp;"
             case UInt8(ascii: "\""): escape = "&quot;"
             case UInt8(ascii: "'"): escape = "&#39;"
-            default: escape = nil
+            default: return nil
             }
-            if let escape {
-                out += text[plainStart..<index]
-                out += escape
-                plainStart = bytes.index(after: index)
-            }
-            index = bytes.index(after: index)
+            return (escape, text.utf8.index(after: index))
         }
-        out += text[plainStart..<bytes.endIndex]
     }
 }
