@@ -153,7 +153,7 @@ public final class SQLiteStore: ChatStore {
     public func appendMessagesBlocking(_ messages: [ChatMessage]) throws {
         guard !messages.isEmpty else { return }
         // GRDB's synchronous write runs on the calling thread when its writer queue is idle.
-        try Self.asStoreErrors { try pool.write { db in try Self.insert(messages, db) } }
+        do { try pool.write { db in try Self.insert(messages, db) } } catch { throw Self.storeError(error) }
         committed()
     }
 
@@ -280,28 +280,23 @@ public final class SQLiteStore: ChatStore {
     }
 
     private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        try await Self.asStoreErrors { try await pool.read(body) }
+        do { return try await pool.read(body) } catch { throw Self.storeError(error) }
     }
 
     private func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        defer { committed() }
-        return try await Self.asStoreErrors { try await pool.write(body) }
+        let result: T
+        do { result = try await pool.write(body) } catch { throw Self.storeError(error) }
+        committed()
+        return result
     }
 
     private func committed() {
         commitListener.withLock { $0 }?.yield()
     }
 
-    private static func asStoreErrors<T>(_ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch let error as StoreError { throw error } catch {
-            throw StoreError.unavailable(describe(error))
-        }
-    }
-
-    private static func asStoreErrors<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as StoreError { throw error } catch {
-            throw StoreError.unavailable(describe(error))
-        }
+    /// Our own errors as they are, GRDB's and SQLite's as `unavailable`.
+    private static func storeError(_ error: any Error) -> StoreError {
+        error as? StoreError ?? .unavailable(describe(error))
     }
 
     private static func describe(_ error: any Error) -> String {
