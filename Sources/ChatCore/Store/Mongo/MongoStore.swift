@@ -223,19 +223,12 @@ public final class MongoStore: ChatStore {
         guard !messages.isEmpty else { return }
         let outcome = BlockingOutcome<Void>()
         threadPool.submit { state in
-            guard case .active = state else {
-                outcome.finish(.failure(StoreError.unavailable("the MongoDB store at \(self.hosts) is closed")))
-                return
-            }
+            guard case .active = state else { return outcome.finish(.failure(self.closedError)) }
             outcome.finish(Result {
-                do {
-                    try self.pool.withClient { client in
-                        try self.withCollection("messages", of: client) { collection in try Self.append(messages, collection) }
-                    }
-                } catch let error as MongoDriverError {
-                    throw self.storeError(error)
+                try self.pool.withClient { client in
+                    try self.withCollection("messages", of: client) { collection in try Self.append(messages, collection) }
                 }
-            })
+            }.mapError { ($0 as? MongoDriverError).map(self.storeError) ?? $0 })
         }
         try outcome.wait()
     }
@@ -362,9 +355,11 @@ public final class MongoStore: ChatStore {
             throw storeError(error)
         } catch {
             // NIOThreadPool refuses work once close() has begun.
-            throw StoreError.unavailable("the MongoDB store at \(hosts) is closed")
+            throw closedError
         }
     }
+
+    private var closedError: StoreError { .unavailable("the MongoDB store at \(hosts) is closed") }
 
     func withCollection<T: Sendable>(_ name: String, _ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         try await withClient { client in try self.withCollection(name, of: client, body) }
