@@ -29,6 +29,12 @@ public final class MessageWriter: Service, Sendable {
         var closed = false
         /// The writer thread found nothing to do and waits for `wakeUp`.
         var idle = false
+
+        /// Whether the caller must signal `wakeUp` for what it just changed; at most one signal per wait.
+        mutating func takeIdle() -> Bool {
+            defer { idle = false }
+            return idle
+        }
     }
 
     private enum NextStep {
@@ -75,8 +81,7 @@ public final class MessageWriter: Service, Sendable {
             if queue.closed { return (.shuttingDown, false) }
             if queue.pending.count >= capacity { return (.busy, false) }
             queue.pending.append(Pending(user: user, text: text, origin: origin))
-            defer { queue.idle = false }
-            return (.queued, queue.idle)
+            return (.queued, queue.takeIdle())
         }
         if wake { wakeUp.signal() }
         return result
@@ -104,8 +109,7 @@ public final class MessageWriter: Service, Sendable {
     private func close() {
         let wake = queue.withLock { queue -> Bool in
             queue.closed = true
-            defer { queue.idle = false }
-            return queue.idle
+            return queue.takeIdle()
         }
         if wake { wakeUp.signal() }
     }
