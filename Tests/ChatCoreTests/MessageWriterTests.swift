@@ -15,8 +15,7 @@ struct MessageWriterTests {
     func everythingAcceptedBeforeTheStopIsStoredInOrder(_ stop: Stop) async throws {
         try await withSQLiteStore { store in
             let metrics = ChatMetrics()
-            let writer = MessageWriter(store: store, hub: ChatHub(metrics: metrics, outboundBufferBytes: 1 << 20), metrics: metrics,
-                                       logger: Logger(label: "test"), maxBatch: 100)
+            let writer = standaloneWriter(store, metrics: metrics, maxBatch: 100)
             // Queued before the writer runs, so the stop finds them all waiting.
             for index in 0..<1000 {
                 #expect(writer.submit(user: "alice", text: "m\(index)", origin: nil) == .queued)
@@ -45,15 +44,11 @@ struct MessageWriterTests {
     @Test func messagesSentOneAtATimeAreEachStored() async throws {
         try await withSQLiteStore { store in
             let metrics = ChatMetrics()
-            let writer = MessageWriter(store: store, hub: ChatHub(metrics: metrics, outboundBufferBytes: 1 << 20), metrics: metrics,
-                                       logger: Logger(label: "test"))
+            let writer = standaloneWriter(store, metrics: metrics)
             let running = Task { try await writer.run() }
             for index in 0..<50 {
                 #expect(writer.submit(user: "alice", text: "m\(index)", origin: nil) == .queued)
-                let deadline = ContinuousClock.now + .seconds(10)
-                while metrics.messagesStored.load(ordering: .relaxed) <= index, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(1))
-                }
+                try await poll(within: .seconds(10), every: .milliseconds(1)) { metrics.messagesStored.load(ordering: .relaxed) > index }
                 #expect(metrics.messagesStored.load(ordering: .relaxed) == index + 1)
             }
             running.cancel()

@@ -95,18 +95,14 @@ struct MongoStoreServerTests {
             }
             let commits = Commits()
             let metrics = ChatMetrics()
-            let writer = MessageWriter(store: store, hub: ChatHub(metrics: metrics, outboundBufferBytes: 1 << 20), metrics: metrics,
-                                       logger: Logger(label: "test"), broadcastsCommits: false,
-                                       committed: { batch in commits.messages.withLock { $0 += batch } })
+            let writer = standaloneWriter(store, metrics: metrics, broadcastsCommits: false,
+                                          committed: { batch in commits.messages.withLock { $0 += batch } })
             // Queued before the writer runs, so they make one batch.
             for text in ["before", "after", "before"] {
                 #expect(writer.submit(user: "alice", text: text, origin: nil) == .queued)
             }
             let running = Task { try await writer.run() }
-            let deadline = ContinuousClock.now + .seconds(60)
-            while metrics.storeFailures.load(ordering: .relaxed) == 0, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await poll(within: .seconds(60)) { metrics.storeFailures.load(ordering: .relaxed) > 0 }
             running.cancel()
             try await running.value
             #expect(metrics.storeFailures.load(ordering: .relaxed) == 1)

@@ -9,8 +9,7 @@ struct ServingUpkeepTests {
     @Test func theWALStaysBoundedWhileCommitsNoLongerCheckpointThemselves() async throws {
         try await withSQLiteStore { store in
             #expect(try await store.walAutoCheckpoint() == 1000)
-            let maintenance = Task { await store.runMaintenance() }
-            while try await store.walAutoCheckpoint() != 0 { try await Task.sleep(for: .milliseconds(10)) }
+            let maintenance = try await Self.maintenanceUnderWay(store)
             let ids = ObjectIdGenerator()
             let text = String(repeating: "x", count: 4_000)
             let batches = 24, perBatch = 250   // ~1 MB per batch, ~24 MB in all
@@ -21,7 +20,7 @@ struct ServingUpkeepTests {
                 try await Task.sleep(for: .milliseconds(250))
             }
             let written = batches * perBatch * text.utf8.count
-            let wal = try FileManager.default.attributesOfItem(atPath: store.path + "-wal")[.size] as? Int ?? .max
+            let wal = Self.fileSize(store.path + "-wal") ?? .max
             // Without checkpoints the WAL would hold everything written; with them it is reused from the start.
             #expect(wal < written / 3, "WAL is \(wal) bytes after \(written) bytes written")
             maintenance.cancel()
@@ -35,24 +34,29 @@ struct ServingUpkeepTests {
     /// must wake it, and the last ones before a quiet spell must still reach the database file.
     @Test func theWritersLastCommitBeforeAQuietSpellIsCheckpointed() async throws {
         try await withSQLiteStore { store in
-            let maintenance = Task { await store.runMaintenance() }
-            while try await store.walAutoCheckpoint() != 0 { try await Task.sleep(for: .milliseconds(10)) }
-            let fileSize = { (try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int) ?? 0 }
+            let maintenance = try await Self.maintenanceUnderWay(store)
+            let fileSize = { Self.fileSize(store.path) ?? 0 }
             let before = fileSize()
             let ids = ObjectIdGenerator()
             let messages = (0..<500).map { _ in ChatMessage(id: ids.next(), user: "alice", text: String(repeating: "x", count: 4_000), time: Date()) }
-            try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-                Thread { done.resume(with: Result { try store.appendMessagesBlocking(messages) }) }.start()
-            }
+            try await onThreadOfItsOwn { try store.appendMessagesBlocking(messages) }
             // Pages reach the database file only through a checkpoint.
-            let deadline = ContinuousClock.now + .seconds(10)
-            while fileSize() < before + 1_500_000, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await poll(within: .seconds(10)) { fileSize() >= before + 1_500_000 }
             #expect(fileSize() >= before + 1_500_000, "database file \(fileSize()) bytes, \(before) before 2 MB were committed")
             maintenance.cancel()
             await maintenance.value
         }
+    }
+
+    /// Starts the store's upkeep and returns once it has taken checkpoints over from the commits.
+    private static func maintenanceUnderWay(_ store: SQLiteStore) async throws -> Task<Void, Never> {
+        let maintenance = Task { await store.runMaintenance() }
+        while try await store.walAutoCheckpoint() != 0 { try await Task.sleep(for: .milliseconds(10)) }
+        return maintenance
+    }
+
+    private static func fileSize(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
     }
 
     @Test func maintenanceReturnsWhenCancelledAtOnce() async throws {

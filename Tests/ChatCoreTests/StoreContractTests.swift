@@ -306,12 +306,6 @@ struct StoreContractTests {
         }
     }
 
-    private func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
-    }
-
     @Test(arguments: kinds)
     func pingsWhenReachable(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in

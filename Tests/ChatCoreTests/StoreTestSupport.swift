@@ -92,3 +92,30 @@ func makeMessages(_ count: Int, users: [String] = ["alice"], base: Int64 = 1_795
 func historyOrder(_ messages: [ChatMessage]) -> [ChatMessage] {
     messages.sorted { ($0.time, $0.id) < ($1.time, $1.id) }
 }
+
+/// Runs blocking `body` on a thread of its own, as the message writer calls a store, and awaits its result.
+func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// Checks `condition` every `interval` until it holds or `limit` has passed; returns whether it held.
+@discardableResult
+func poll(within limit: Duration, every interval: Duration = .milliseconds(20), until condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { return false }
+        try await Task.sleep(for: interval)
+    }
+    return true
+}
+
+/// A message writer over `store` with a hub of its own and no connections: what it commits is seen through
+/// `metrics` and `committed`.
+func standaloneWriter(_ store: any ChatStore, metrics: ChatMetrics, maxBatch: Int = 2_000, broadcastsCommits: Bool = true,
+                      committed: (@Sendable ([ChatMessage]) -> Void)? = nil) -> MessageWriter {
+    MessageWriter(store: store, hub: ChatHub(metrics: metrics, outboundBufferBytes: 1 << 20), metrics: metrics,
+                  logger: Logger(label: "chatctl.test.writer"), maxBatch: maxBatch, broadcastsCommits: broadcastsCommits,
+                  committed: committed)
+}
