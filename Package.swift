@@ -7,8 +7,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "chatctl",
-    platforms: [.macOS(.v14)],
-    products: [
+        products: [
         .executable(name: "chatctl", targets: ["chatctl"]),
         .executable(name: "chatbench", targets: ["chatbench"]),
     ],
@@ -33,38 +32,73 @@ let package = Package(
             providers: [.apt(["libmongoc-dev", "libbson-dev"])]
         ),
         .systemLibrary(
+            // No pkgConfig: readline's .pc adds -D_XOPEN_SOURCE, which SwiftPM refuses; its headers are on the default path.
             name: "CReadline",
-            pkgConfig: "readline",
             providers: [.apt(["libreadline-dev"])]
         ),
+        // Layers, bottom up: each target sees only those above it in this list, so a cycle does not compile.
         .target(
-            name: "ChatCore",
+            name: "ChatModel",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChatConfig",
+            dependencies: ["ChatModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChatStorage",
+            dependencies: ["ChatModel", "ChatConfig", "CMongoc", .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChatAuth",
+            dependencies: ["ChatModel", "ChatConfig", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChatServer",
             dependencies: [
-                "CMongoc",
+                "ChatModel", "ChatConfig", "ChatStorage", "ChatAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.embedInCode("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChatClient",
+            dependencies: [
+                "ChatModel",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChatAdmin",
+            dependencies: ["ChatModel", "ChatConfig", "ChatStorage", "ChatAuth", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "chatctl",
             dependencies: [
-                "ChatCore",
+                "ChatModel", "ChatConfig", "ChatStorage", "ChatAuth", "ChatServer", "ChatClient", "ChatAdmin",
                 "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,9 +126,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "ChatCoreTests",
+            name: "ChatctlTests",
             dependencies: [
-                "ChatCore",
+                "ChatModel", "ChatConfig", "ChatStorage", "ChatAuth", "ChatServer", "ChatClient", "ChatAdmin", "CMongoc",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

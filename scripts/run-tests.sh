@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 # on stderr. The counters are unused: turn them off for every process the tests start.
 export MONGOC_DISABLE_SHM=1
 swift build --build-tests
+CHATCTL_BIN_PATH="$(swift build --show-bin-path)"
+export CHATCTL_BIN_PATH
 swift test --skip-build
 if [ -n "${MONGO_TEST_URI:-}" ]; then
     echo "== end-to-end server tests again, MongoDB store ($MONGO_TEST_URI)"

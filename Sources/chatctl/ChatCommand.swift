@@ -1,5 +1,6 @@
 import ArgumentParser
-import ChatCore
+import ChatClient
+import ChatServer
 import Foundation
 import Synchronization
 
@@ -31,8 +32,8 @@ struct ChatCommand: AsyncParsableCommand {
     func run() async throws {
         let stdin = StdinLines()
         let resolved = try client.resolve(stdin: stdin)
-        let options = ChatSessionOptions(endpoint: resolved.endpoint, login: resolved.login, password: resolved.password)
-        let session = ChatSession(options: options)
+        let options = ChatConnectionOptions(endpoint: resolved.endpoint, login: resolved.login, password: resolved.password)
+        let session = ChatConnection(options: options)
         if ClientTerminal.isTerminal(STDIN_FILENO) {
             try await interactive(session, resolved)
         } else {
@@ -40,7 +41,7 @@ struct ChatCommand: AsyncParsableCommand {
         }
     }
 
-    private func interactive(_ session: ChatSession, _ resolved: ClientOptions.Resolved) async throws {
+    private func interactive(_ session: ChatConnection, _ resolved: ClientOptions.Resolved) async throws {
         let stdoutIsTerminal = ClientTerminal.isTerminal(STDOUT_FILENO)
         let formatter = EventFormatter(colors: EventFormatter.wantsColors(isTerminal: stdoutIsTerminal))
         let editor = ReadlineChat(prompt: "\(resolved.login)> ", eraseSentLines: stdoutIsTerminal)
@@ -52,7 +53,7 @@ struct ChatCommand: AsyncParsableCommand {
                 case .connected(let reconnected):
                     connected.resolve(.success(()))
                     editor.print(formatter.status(reconnected ? "reconnected" : "connected to \(endpoint); /quit or Ctrl-D to leave"))
-                case .event(let event):
+                case .event(let event, _):
                     if let line = formatter.line(for: event) { editor.print(line) }
                 case .disconnected(let reason, let delay):
                     editor.print(formatter.status("\(reason); reconnecting in \(TailCommand.seconds(delay))"))
@@ -73,7 +74,7 @@ struct ChatCommand: AsyncParsableCommand {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let thread = Thread {
                 editor.run { line in
-                    if let problem = ChatSession.problem(sending: line) {
+                    if let problem = ChatConnection.problem(sending: line) {
                         editor.print(formatter.status("not sent: \(problem)"))
                     } else {
                         session.send(line)
@@ -93,7 +94,7 @@ struct ChatCommand: AsyncParsableCommand {
         }
     }
 
-    private func piped(_ session: ChatSession, _ resolved: ClientOptions.Resolved, lines: AsyncStream<String>) async throws {
+    private func piped(_ session: ChatConnection, _ resolved: ClientOptions.Resolved, lines: AsyncStream<String>) async throws {
         let sender = ScriptedSender(session: session, login: resolved.login)
         let signals = SignalWatch.shutdown { session.stop() }
         let rejected = LockedBox(0)
@@ -113,7 +114,7 @@ struct ChatCommand: AsyncParsableCommand {
                     for await line in lines {
                         number += 1
                         if line.allSatisfy(\.isWhitespace) { continue }
-                        if case .rejected(let reason) = await sender.send(line) {
+                        if case .rejected(let reason, _) = await sender.send(line) {
                             if Task.isCancelled { return }
                             rejected.withLock { $0 += 1 }
                             Output.error("chatctl: line \(number) not sent: \(reason)")

@@ -1,5 +1,6 @@
 import ArgumentParser
-import ChatCore
+import ChatModel
+import ChatServer
 
 @main
 struct Chatctl: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
-import ChatCore
+import ChatClient
+import ChatServer
 import Dispatch
 import Foundation
 import Synchronization

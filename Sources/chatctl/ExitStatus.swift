@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatServer
 import Foundation
 
 #if canImport(Glibc)

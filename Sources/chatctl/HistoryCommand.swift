@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatServer
 
 struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,7 @@
 import ArgumentParser
-import ChatCore
+import ChatAdmin
+import ChatModel
+import ChatServer
 import Foundation
 
 #if canImport(Glibc)

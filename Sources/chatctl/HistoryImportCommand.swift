@@ -1,5 +1,8 @@
 import ArgumentParser
-import ChatCore
+import ChatAdmin
+import ChatConfig
+import ChatModel
+import ChatServer
 import Foundation
 
 #if canImport(Glibc)

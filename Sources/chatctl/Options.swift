@@ -1,5 +1,5 @@
 import ArgumentParser
-import ChatCore
+import ChatConfig
 import Foundation
 
 /// The configuration flags shared by every command that touches the store.

@@ -1,4 +1,5 @@
 import CReadline
+import ChatServer
 import Foundation
 import Synchronization
 

@@ -1,5 +1,6 @@
 import ArgumentParser
-import ChatCore
+import ChatConfig
+import ChatServer
 import Hummingbird
 import Logging
 

@@ -1,5 +1,6 @@
 import ArgumentParser
-import ChatCore
+import ChatClient
+import ChatServer
 import Foundation
 
 #if canImport(Glibc)
@@ -47,11 +48,11 @@ struct TailCommand: AsyncParsableCommand {
 
     func run() async throws {
         let resolved = try client.resolve(stdin: StdinLines())
-        var options = ChatSessionOptions(endpoint: resolved.endpoint, login: resolved.login, password: resolved.password)
+        var options = ChatConnectionOptions(endpoint: resolved.endpoint, login: resolved.login, password: resolved.password)
         options.since = since?.lowercased()
         options.history = history
         options.reconnect = !noReconnect
-        let session = ChatSession(options: options)
+        let session = ChatConnection(options: options)
         let interrupts = SignalWatch.shutdown { session.stop() }
         let formatter = EventFormatter(colors: EventFormatter.wantsColors(isTerminal: ClientTerminal.isTerminal(STDOUT_FILENO)))
         let status = EventFormatter(colors: EventFormatter.wantsColors(isTerminal: ClientTerminal.isTerminal(STDERR_FILENO)))
@@ -62,9 +63,9 @@ struct TailCommand: AsyncParsableCommand {
         do {
             try await session.run { update in
                 switch update {
-                case .event(let event):
+                case .event(let event, let text):
                     if json {
-                        Output.line(event.json)
+                        Output.line(text)
                     } else if let line = formatter.line(for: event) {
                         Output.line(line)
                     }

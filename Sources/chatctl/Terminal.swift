@@ -1,5 +1,8 @@
 import ArgumentParser
-import ChatCore
+import ChatAdmin
+import ChatConfig
+import ChatServer
+import ChatStorage
 import Foundation
 import Logging
 

@@ -1,5 +1,6 @@
 import ArgumentParser
-import ChatCore
+import ChatAdmin
+import ChatServer
 
 struct UserAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatServer
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
+import ChatModel
 import ArgumentParser
-import ChatCore
+import ChatServer
 
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

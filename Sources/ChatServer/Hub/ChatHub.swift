@@ -1,0 +1,151 @@
+import ChatModel
+import Foundation
+import NIOCore
+import NIOWebSocket
+import ServiceLifecycle
+import Synchronization
+
+/// Fans events out to every WebSocket.
+///
+/// Measured (SPEC, Performance notes): sending through `WebSocketOutboundWriter` costs a flush and a
+/// syscall per frame, as much CPU as the Python baseline. So each event is encoded once, and the hub
+/// writes the same bytes to every connection's channel *below* the WebSocket frame encoder, one flush per
+/// batch, on each connection's own event loop. A connection's outbound bound is its channel's write-buffer
+/// high-water mark: one that is still unwritable when the next batch comes is cut off, never buffered.
+public final class ChatHub: Sendable {
+    private struct Registry {
+        var shards: [ObjectIdentifier: LoopShard] = [:]
+        var shardList: [LoopShard] = []
+        var online: [String: Int] = [:]
+    }
+
+    private let registry = Mutex(Registry())
+    private let nextConnectionID = Atomic<UInt64>(1)
+    let metrics: ChatMetrics
+    let outboundBufferBytes: Int
+    /// Live events held for a connection that is still replaying history, before it is cut off.
+    let replayBacklogLimit: Int
+    /// Every connection is pinged this often; one silent for two intervals is closed.
+    let pingInterval: TimeAmount
+    /// How long a closing connection waits for the client's close frame.
+    let closeTimeout: TimeAmount
+
+    public init(metrics: ChatMetrics, outboundBufferBytes: Int, replayBacklogLimit: Int = 50_000,
+                pingInterval: Duration = .seconds(30), closeTimeout: Duration = .seconds(3)) {
+        self.metrics = metrics
+        self.outboundBufferBytes = outboundBufferBytes
+        self.replayBacklogLimit = replayBacklogLimit
+        self.pingInterval = TimeAmount(pingInterval)
+        self.closeTimeout = TimeAmount(closeTimeout)
+    }
+
+    /// Logins with at least one open connection, sorted.
+    public var onlineUsers: [String] {
+        registry.withLock { $0.online.keys.sorted() }
+    }
+
+    public var connectionCount: Int { metrics.connections.load(ordering: .relaxed) }
+
+    // MARK: connections
+
+    /// Adds an upgraded WebSocket channel; runs on the channel's event loop, so a connection needs no task.
+    /// The presence frame is its first frame; while `replaying`, live events are held back until `finishReplay`.
+    func register(login: String, channel: any Channel, replaying: Bool) throws -> (HubConnection, ConnectionState) {
+        channel.eventLoop.assertInEventLoop()
+        let id = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let (shard, isFirst, users) = registry.withLock { registry -> (LoopShard, Bool, [String]) in
+            let key = ObjectIdentifier(channel.eventLoop)
+            let shard: LoopShard
+            if let existing = registry.shards[key] {
+                shard = existing
+            } else {
+                shard = LoopShard(loop: channel.eventLoop, hub: self)
+                registry.shards[key] = shard
+                registry.shardList.append(shard)
+            }
+            registry.online[login, default: 0] += 1
+            return (shard, registry.online[login] == 1, registry.online.keys.sorted())
+        }
+        let state: ConnectionState
+        do {
+            let context = try channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+            try channel.syncOptions?.setOption(
+                ChannelOptions.writeBufferWaterMark, value: .init(low: outboundBufferBytes / 2, high: outboundBufferBytes))
+            state = ConnectionState(id: id, login: login, channel: channel, context: context)
+        } catch {
+            leave(login: login)
+            throw error
+        }
+        if replaying { state.replay = ReplayState() }
+        shard.add(state)
+        state.context.writeAndFlush(NIOAny(ServerFrame.text(ChatEvent.presence(users: users).json)), promise: nil)
+        metrics.connections.add(1, ordering: .relaxed)
+        metrics.connectionsTotal.add(1, ordering: .relaxed)
+        if isFirst { broadcast(events: [.join(user: login, time: Date())], excluding: id) }
+        return (HubConnection(id: id, login: login, shard: shard), state)
+    }
+
+    /// On the connection's loop, when its channel goes inactive.
+    func unregister(_ connection: HubConnection) {
+        connection.shard.loop.assertInEventLoop()
+        guard connection.shard.remove(connection.id) != nil else { return }
+        metrics.connections.subtract(1, ordering: .relaxed)
+        leave(login: connection.login)
+    }
+
+    private func leave(login: String) {
+        if registryLeave(login) { broadcast(events: [.leave(user: login, time: Date())]) }
+    }
+
+    // MARK: broadcast
+
+    /// Stored messages, in commit order, to everyone.
+    public func broadcast(messages: [ChatMessage]) {
+        broadcast(events: messages.map(ChatEvent.message))
+    }
+
+    public func broadcast(events: [ChatEvent], excluding: UInt64? = nil) {
+        guard !events.isEmpty else { return }
+        let batch = OutboundBatch(events: events, excluding: excluding)
+        let shards = registry.withLock { $0.shardList }
+        for shard in shards {
+            shard.loop.execute { shard.deliver(batch) }
+        }
+    }
+
+    /// Sends going-away (1001) to every connection: each closes when its client answers, or after `closeTimeout`.
+    public func closeAll(code: UInt16 = 1001, reason: String = "server shutting down") async {
+        let shards = registry.withLock { $0.shardList }
+        let frame = ServerFrame.close(code: code, reason: reason)
+        for shard in shards {
+            try? await shard.loop.submit { shard.closeAll(frame: frame) }.get()
+        }
+    }
+
+    /// Closes every channel now, without a handshake: the end of a graceful shutdown.
+    func closeChannels() async {
+        let shards = registry.withLock { $0.shardList }
+        for shard in shards {
+            try? await shard.loop.submit { shard.closeChannels() }.get()
+        }
+    }
+}
+
+extension ChatHub {
+    /// Presence must stay balanced although the handler's own unregister finds nothing left to remove.
+    func droppedSlow(login: String) {
+        leave(login: login)
+    }
+
+    private func registryLeave(_ login: String) -> Bool {
+        registry.withLock { registry -> Bool in
+            guard let count = registry.online[login] else { return false }
+            if count <= 1 {
+                registry.online[login] = nil
+                return true
+            }
+            registry.online[login] = count - 1
+            return false
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import ChatAuth
+import ChatModel
+import ChatStorage
+import Foundation
+import Hummingbird
+
+/// Sign-up, log-in and sign-out: the original's plain forms, with the password actually checked.
+struct AuthRoutes {
+    let server: ChatServer
+
+    func register(on router: Router<ChatRequestContext>) {
+        router.get("/login") { _, context in self.loginPage(context) }
+        router.post("/login") { request, context in try await self.login(request, context) }
+        router.get("/signin") { _, context in self.signinPage(context) }
+        router.post("/signin") { request, context in try await self.signin(request, context) }
+        router.get("/signout") { _, _ in self.signout() }
+        router.post("/signout") { _, _ in self.signout() }
+    }
+
+    private func loginPage(_ context: ChatRequestContext) -> Response {
+        if context.user != nil { return .redirect(to: "/", type: .found) }
+        return .html(server.pages.render("login", ["title": "Log in", "allowSignup": server.config.allowSignup]))
+    }
+
+    private func signinPage(_ context: ChatRequestContext) -> Response {
+        if context.user != nil { return .redirect(to: "/", type: .found) }
+        guard server.config.allowSignup else { return signinForm(error: "Sign-up is closed on this server.", status: .forbidden) }
+        return signinForm(error: nil, status: .ok)
+    }
+
+    private func login(_ request: Request, _ context: ChatRequestContext) async throws -> Response {
+        guard let form = try await FormBody.read(request, context) else {
+            return loginForm(error: "The form could not be read; fill in both fields.", login: "", status: .badRequest)
+        }
+        let login = form["login"] ?? ""
+        let password = form["password"] ?? ""
+        guard !login.isEmpty, !password.isEmpty, login.utf8.count <= 256, password.utf8.count <= 1024 else {
+            return loginForm(error: "Enter your login and password.", login: String(login.prefix(32)), status: .badRequest)
+        }
+        let user = try await server.store.user(login: login)
+        guard let user, try await server.passwords.verify(password, against: user.password) else {
+            if user == nil {
+                // Spend the same time as a real check, so response times don't tell which logins exist.
+                _ = try? await server.passwords.verify(password, against: server.decoyHash)
+            }
+            context.logger.notice("failed log-in", metadata: ["login": "\(login.prefix(32))"])
+            return loginForm(error: "Wrong login or password.", login: String(login.prefix(32)), status: .unauthorized)
+        }
+        if user.hasLegacyPlainTextPassword {
+            // The original app stored plain text: replace it with a hash now that we know the password.
+            let hash = try await server.passwords.hash(password)
+            _ = try await server.store.setPassword(userID: user.id, password: hash)
+            context.logger.notice("legacy password upgraded to bcrypt", metadata: ["login": "\(user.login)"])
+        }
+        return try startSession(for: user)
+    }
+
+    private func signin(_ request: Request, _ context: ChatRequestContext) async throws -> Response {
+        guard server.config.allowSignup else { return signinForm(error: "Sign-up is closed on this server.", status: .forbidden) }
+        guard let form = try await FormBody.read(request, context) else {
+            return signinForm(error: "The form could not be read; fill in every field.", status: .badRequest)
+        }
+        let login = form["login"] ?? ""
+        let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
+        let password = form["password"] ?? ""
+        let echoLogin = String(login.prefix(32))
+        let echoEmail = String(email.prefix(254))
+        do {
+            try Credentials.validateLogin(login)
+            try Credentials.validateEmail(email)
+            try Credentials.validatePassword(password)
+        } catch {
+            return signinForm(error: "\(error.description.prefix(1).uppercased())\(error.description.dropFirst()).",
+                              login: echoLogin, email: echoEmail, status: .unprocessableContent)
+        }
+        let user = UserRecord(id: ObjectIdGenerator().next(), login: login, email: email,
+                              password: try await server.passwords.hash(password), created: Date())
+        do {
+            try await server.store.createUser(user)
+        } catch let error as StoreError {
+            switch error {
+            case .loginTaken: return signinForm(error: "That login is taken.", login: echoLogin, email: echoEmail, status: .conflict)
+            case .emailTaken: return signinForm(error: "That email is already registered.", login: echoLogin, email: echoEmail, status: .conflict)
+            default: throw error
+            }
+        }
+        context.logger.info("account created", metadata: ["login": "\(login)"])
+        return try startSession(for: user)
+    }
+
+    private func signout() -> Response {
+        var response = Response.redirect(to: "/login", type: .found)
+        response.setCookie(Cookie(name: SessionCookie.name, value: "", maxAge: 0, path: "/",
+                                  secure: server.config.secureCookies, httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    private func startSession(for user: UserRecord) throws -> Response {
+        let value = try server.sessions.encode(.init(userID: user.id, issued: Date()))
+        var response = Response.redirect(to: "/", type: .found)
+        response.setCookie(Cookie(name: SessionCookie.name, value: value,
+                                  maxAge: Int(server.sessions.lifetime.components.seconds), path: "/",
+                                  secure: server.config.secureCookies, httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    private func loginForm(error: String, login: String, status: HTTPResponse.Status) -> Response {
+        .html(server.pages.render("login", ["title": "Log in", "error": error, "login": login, "allowSignup": server.config.allowSignup]),
+              status: status)
+    }
+
+    private func signinForm(error: String?, login: String = "", email: String = "", status: HTTPResponse.Status) -> Response {
+        var values: [String: Any] = ["title": "Sign up", "login": login, "email": email]
+        if let error { values["error"] = error }
+        return .html(server.pages.render("signin", values), status: status)
+    }
+
+}

@@ -1,0 +1,65 @@
+import ChatAuth
+import ChatConfig
+import ChatModel
+import ChatStorage
+import Foundation
+import Logging
+
+/// Everything the routes and the WebSocket handler share, built once per server.
+public struct ChatServer: Sendable {
+    public let config: AppConfig
+    public let store: any ChatStore
+    public let hub: ChatHub
+    public let writer: MessageWriter
+    /// Broadcasts from the store's change stream when the store has one (MongoDB); nil for SQLite,
+    /// whose writer broadcasts its own commits.
+    public let feed: MessageFeedService?
+    public let sessions: SessionCodec
+    public let passwords: PasswordHasher
+    public let origins: OriginPolicy
+    public let metrics: ChatMetrics
+    public let pages: PageRenderer
+    let assets = StaticAssets()
+    public let logger: Logger
+    /// A hash of a random password, checked when a log-in names no account, so that timing does not
+    /// reveal which logins exist.
+    let decoyHash: String
+
+    public init(config: AppConfig, store: any ChatStore, secret: SecretKey, logger: Logger) async throws {
+        self.config = config
+        self.store = store
+        self.logger = logger
+        metrics = ChatMetrics()
+        hub = ChatHub(metrics: metrics, outboundBufferBytes: config.outboundBufferBytes, pingInterval: config.pingInterval)
+        var start: FeedPosition?? = nil
+        if let messageFeed = store as? any MessageFeed {
+            do {
+                // Taken now, before the HTTP server accepts anyone: whatever is stored from here on is broadcast,
+                // even if it is stored before the follower's own stream is open.
+                start = .some(try await messageFeed.feedPosition())
+            } catch StoreError.feedUnsupported(let why) {
+                logger.warning("messages are broadcast to this instance's clients only", metadata: ["why": "\(why)"])
+            }
+        }
+        if let messageFeed = store as? any MessageFeed, let start {
+            let service = MessageFeedService(feed: messageFeed, start: start, hub: hub, metrics: metrics, logger: logger)
+            feed = service
+            writer = MessageWriter(store: store, hub: hub, metrics: metrics, logger: logger, broadcastsCommits: false,
+                                   committed: { service.expect($0) })
+        } else {
+            feed = nil
+            writer = MessageWriter(store: store, hub: hub, metrics: metrics, logger: logger)
+        }
+        sessions = SessionCodec(secret: secret, lifetime: config.sessionLifetime)
+        passwords = PasswordHasher(cost: config.bcryptCost)
+        origins = OriginPolicy(trustedOrigins: config.allowedOrigins)
+        pages = try PageRenderer()
+        decoyHash = try await passwords.hash(SecretKey.random().base64)
+    }
+
+    /// The user a session cookie names, if the cookie is valid and the account still exists.
+    func user(fromCookie cookie: String?) async throws -> UserRecord? {
+        guard let cookie, let session = sessions.decode(cookie) else { return nil }
+        return try await store.user(id: session.userID)
+    }
+}

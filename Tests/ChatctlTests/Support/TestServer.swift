@@ -1,0 +1,110 @@
+@testable import ChatAuth
+@testable import ChatConfig
+@testable import ChatServer
+@testable import ChatStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+
+/// A real chatctl server on a loopback port with its own SQLite file, for one test.
+struct TestServer {
+    static let secret = SecretKey.random()
+
+    static func config(dataDirectory: String? = nil, _ adjust: (inout AppConfig) -> Void = { _ in }) -> AppConfig {
+        var config = AppConfig()
+        config.port = 0
+        config.dataDirectory = dataDirectory ?? TestPaths.temporaryDirectory()
+        config.secretKey = secret
+        config.bcryptCost = 4
+        config.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap { .init(rawValue: $0) } ?? .warning
+        if let uri = ProcessInfo.processInfo.environment["CHATCTL_TEST_STORE_URI"] {
+            // The end-to-end suite runs again against MongoDB when the test script asks for it.
+            config.mongoURI = uri
+            config.mongoDatabase = "e2e_\(UInt32.random(in: 0...UInt32.max))"
+        }
+        adjust(&config)
+        return config
+    }
+
+    static func makeServer(_ config: AppConfig) async throws -> ChatServer {
+        var logger = Logger(label: "test")
+        logger.logLevel = config.logLevel
+        let secret = try SecretKeyStore.resolve(config, logger: logger)
+        let store = try await StoreFactory.open(config, logger: logger)
+        return try await ChatServer(config: config, store: store, secret: secret, logger: logger)
+    }
+
+    /// Runs `body` against a live server; the server shuts down gracefully afterwards.
+    static func run<T: Sendable>(
+        _ config: AppConfig = TestServer.config(),
+        _ body: @Sendable (ChatServer, LiveClient) async throws -> T
+    ) async throws -> T {
+        let server = try await makeServer(config)
+        let app = buildApplication(server)
+        return try await app.test(.live) { client in
+            try await body(server, LiveClient(client: client, port: client.port ?? 0))
+        }
+    }
+}
+
+/// HTTP through HummingbirdTesting's client, plus the helpers the chat flows need.
+struct LiveClient: Sendable {
+    let client: any TestClientProtocol
+    let port: Int
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    func request(_ uri: String, method: HTTPRequest.Method = .get, cookie: String? = nil, headers: HTTPFields = [:],
+                 form: [String: String]? = nil) async throws -> TestResponse {
+        var headers = headers
+        if let cookie { headers[.cookie] = "\(SessionCookie.name)=\(cookie)" }
+        var body: ByteBuffer?
+        if let form {
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            body = ByteBuffer(string: FormEncoding.encode(form))
+        }
+        return try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+    }
+
+    /// Signs up and returns the session cookie value.
+    @discardableResult
+    func signUp(_ login: String, password: String = "correct horse", email: String? = nil) async throws -> String {
+        let response = try await request("/signin", method: .post,
+                                         form: ["login": login, "email": email ?? "\(login)@example.com", "password": password])
+        #expect(response.status == .found, "sign-up of \(login) answered \(response.status)")
+        return try #require(response.sessionCookie, "no session cookie for \(login)")
+    }
+
+    func logIn(_ login: String, password: String) async throws -> TestResponse {
+        try await request("/login", method: .post, form: ["login": login, "password": password])
+    }
+}
+
+extension TestResponse {
+    /// The session cookie's value when the response sets a non-empty one.
+    var sessionCookie: String? {
+        for header in headers[values: .setCookie] {
+            let first = header.split(separator: ";")[0]
+            let parts = first.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0] == SessionCookie.name, !parts[1].isEmpty { return String(parts[1]) }
+        }
+        return nil
+    }
+
+    var text: String { String(buffer: body) }
+}
+
+enum FormEncoding {
+    static func encode(_ form: [String: String]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return form.sorted { $0.key < $1.key }.map { key, value in
+            "\(key.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+        }.joined(separator: "&")
+    }
+}
