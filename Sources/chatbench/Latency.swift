@@ -25,14 +25,15 @@ struct Latency: ParsableCommand {
             run.onLoop {
                 hub.sending = true
                 let t0 = monoNow()
-                var due = (0..<senderCount).map { t0 + period * Int64($0) / Int64(senderCount) }
+                // Each sender's next send time, kept across ticks: the ticker runs on this loop, so a LoopBox.
+                let due = LoopBox((0..<senderCount).map { t0 + period * Int64($0) / Int64(senderCount) })
                 let t = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { _ in
                     let now = monoNow()
                     for s in 0..<senderCount {
                         var k = 0
-                        while due[s] <= now && k < 1000 {
+                        while due.value[s] <= now && k < 1000 {
                             hub.sendOne(sender: s)
-                            due[s] += period
+                            due.value[s] += period
                             k += 1
                         }
                     }
