@@ -33,7 +33,7 @@ final class EchoConn: ChannelInboundHandler {
     /// nil: need more bytes; false: connection closed; true: handled one request.
     private func httpRequest(_ buf: inout ByteBuffer, context: ChannelHandlerContext) -> Bool? {
         let view = buf.readableBytesView
-        guard let end = findHeadEnd(view) else { return nil }
+        guard let end = buf.withUnsafeReadableBytes(headEnd) else { return nil }
         let head = String(decoding: view.prefix(end), as: UTF8.self)
         var length = 0
         for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
@@ -53,17 +53,6 @@ final class EchoConn: ChannelInboundHandler {
         }
         context.writeAndFlush(NIOAny(out), promise: nil)
         return true
-    }
-
-    private func findHeadEnd(_ v: ByteBufferView) -> Int? {
-        var i = v.startIndex
-        var n = 0
-        while i + 3 < v.endIndex {
-            if v[i] == 13 && v[i + 1] == 10 && v[i + 2] == 13 && v[i + 3] == 10 { return n }
-            i += 1
-            n += 1
-        }
-        return nil
     }
 
     /// One masked client frame → broadcast batch. false: need more bytes.

@@ -100,7 +100,7 @@ final class HTTPClient {
         // Status line and headers.
         var headerEnd: Int? = nil
         while headerEnd == nil {
-            if let i = findHeaderEnd() { headerEnd = i; break }
+            if let i = buf.withUnsafeBytes(headEnd) { headerEnd = i; break }
             let more: Bool
             do { more = try fill() } catch { if reused && buf.isEmpty { throw StaleConnection() }; throw error }
             if !more {
@@ -137,14 +137,6 @@ final class HTTPClient {
         }
         if resp.header("Connection")?.lowercased() == "close" { disconnect() }
         return resp
-    }
-
-    private func findHeaderEnd() -> Int? {
-        guard buf.count >= 4 else { return nil }
-        for i in 0...(buf.count - 4) where buf[i] == 13 && buf[i + 1] == 10 && buf[i + 2] == 13 && buf[i + 3] == 10 {
-            return i
-        }
-        return nil
     }
 
     private func readChunked(into body: inout [UInt8]) throws {

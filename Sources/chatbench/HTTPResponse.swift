@@ -16,6 +16,16 @@ struct HTTPResponse {
     }
 }
 
+/// Offset of the CR LF CR LF that ends an HTTP head at the start of `bytes`; nil while it has not arrived.
+/// Shared by the client (HTTPClient), the WebSocket upgrade (WSConn) and the echo server (EchoConn).
+func headEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
+    guard bytes.count >= 4 else { return nil }
+    for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+        return i
+    }
+    return nil
+}
+
 extension Substring {
     func trimmingCharacters() -> String {
         var s = self

@@ -70,13 +70,7 @@ final class WSConn: ChannelInboundHandler {
 
     /// Consumes the 101 response; false while incomplete or on failure.
     private func handshake(_ buf: inout ByteBuffer, context: ChannelHandlerContext) -> Bool {
-        let end: Int? = buf.withUnsafeReadableBytes { p in
-            guard p.count >= 4 else { return nil }
-            for i in 0...(p.count - 4) where p[i] == 13 && p[i + 1] == 10 && p[i + 2] == 13 && p[i + 3] == 10 {
-                return i + 4
-            }
-            return nil
-        }
+        let end: Int? = buf.withUnsafeReadableBytes(headEnd).map { $0 + 4 }
         guard let end else {
             if buf.readableBytes > 65536 { fail(context, "oversized handshake response") }
             return false
