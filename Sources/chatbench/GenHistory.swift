@@ -57,6 +57,6 @@ func isoDate(_ ms: Int64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1
     let m = mp < 10 ? mp + 3 : mp - 9
     if m <= 2 { y += 1 }
-    func p(_ v: Int, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
+    func p(_ v: Int, _ w: Int) -> String { zeroPadded(String(v), width: w) }
     return "\(p(Int(y), 4))-\(p(Int(m), 2))-\(p(Int(d), 2))T\(p(rem / 3600, 2)):\(p(rem / 60 % 60, 2)):\(p(rem % 60, 2)).\(p(milli, 3))Z"
 }

@@ -36,7 +36,7 @@ indirect enum JSON {
             default:
                 if u.value < 0x20 {
                     let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                    out += "\\u" + zeroPadded(h, width: 4)
                 } else {
                     out.unicodeScalars.append(u)
                 }
@@ -49,35 +49,36 @@ indirect enum JSON {
 func optInt(_ v: Int64?) -> JSON { v.map { .int($0) } ?? .null }
 func optDouble(_ v: Double?) -> JSON { v.map { .double($0) } ?? .null }
 
-/// Fixed-point formatting without Foundation.
+/// Fixed-point formatting without Foundation, for JSON numbers: trailing zeros trimmed (one kept), "nan" if not finite.
 func formatDouble(_ d: Double, digits: Int) -> String {
     guard d.isFinite else { return "nan" }
-    if d < 0 { return "-" + formatDouble(-d, digits: digits) }
+    return fixedPoint(d, digits: digits, forJSON: true)
+}
+
+/// Fixed-point formatting for the table: exactly `digits` decimals, "-" if not finite.
+func fmt(_ d: Double, _ digits: Int = 2) -> String {
+    guard d.isFinite else { return "-" }
+    return fixedPoint(d, digits: digits, forJSON: false)
+}
+
+/// The one rounding and digit layout behind `formatDouble` and `fmt` (`d` finite). For JSON, the fraction's
+/// trailing zeros are trimmed (one kept), and a value too large to scale to Int64 is written as its integer part.
+private func fixedPoint(_ d: Double, digits: Int, forJSON: Bool) -> String {
+    if d < 0 { return "-" + fixedPoint(-d, digits: digits, forJSON: forJSON) }
     var p: Double = 1
     for _ in 0..<digits { p *= 10 }
     let scaled = (d * p).rounded()
-    if scaled >= 9e18 { return String(Int64(d)) }
+    if forJSON && scaled >= 9e18 { return String(Int64(d)) }
     let iv = Int64(scaled)
-    let ip = iv / Int64(p)
-    var fp = String(iv % Int64(p))
-    if digits == 0 { return String(ip) }
-    fp = String(repeating: "0", count: digits - fp.count) + fp
-    // trim trailing zeros but keep one digit
-    while fp.count > 1 && fp.hasSuffix("0") { fp.removeLast() }
-    return "\(ip).\(fp)"
+    if digits == 0 { return String(iv) }
+    var fp = zeroPadded(String(iv % Int64(p)), width: digits)
+    if forJSON { while fp.count > 1 && fp.hasSuffix("0") { fp.removeLast() } }
+    return "\(iv / Int64(p)).\(fp)"
 }
 
-func fmt(_ d: Double, _ digits: Int = 2) -> String {
-    guard d.isFinite else { return "-" }
-    if d < 0 { return "-" + fmt(-d, digits) }
-    var p: Double = 1
-    for _ in 0..<digits { p *= 10 }
-    let iv = Int64((d * p).rounded())
-    if digits == 0 { return String(iv) }
-    let ip = iv / Int64(p)
-    var fp = String(iv % Int64(p))
-    fp = String(repeating: "0", count: digits - fp.count) + fp
-    return "\(ip).\(fp)"
+/// `s` with leading zeros up to `width` characters (unchanged if already that long).
+func zeroPadded(_ s: String, width: Int) -> String {
+    String(repeating: "0", count: max(0, width - s.count)) + s
 }
 
 /// Prints rows of (name, value) as a two-column table to stderr.

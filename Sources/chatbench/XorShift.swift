@@ -30,5 +30,5 @@ func randomSeed() -> UInt64 {
 
 func hexString(_ v: UInt64, width: Int) -> String {
     let s = String(v, radix: 16)
-    return s.count >= width ? String(s.suffix(width)) : String(repeating: "0", count: width - s.count) + s
+    return s.count >= width ? String(s.suffix(width)) : zeroPadded(s, width: width)
 }
