@@ -5,9 +5,7 @@ enum Auth {
 
     /// POST /signin; returns the Cookie header value.
     static func signUp(_ client: HTTPClient, login: String) throws -> String {
-        let r = try client.request("POST", "/signin",
-                                   headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                                   body: formEncode([("login", login), ("email", "\(login)@bench.invalid"), ("password", password)]))
+        let r = try postForm(client, "/signin", [("login", login), ("email", "\(login)@bench.invalid"), ("password", password)])
         let cookie = r.cookieHeader
         guard (r.status == 302 || r.status == 303 || r.status == 200) && !cookie.isEmpty else {
             throw BenchFailure("POST /signin for \(login) answered \(r.status) without a session cookie: \(String(decoding: r.body.prefix(200), as: UTF8.self))")
@@ -17,14 +15,17 @@ enum Auth {
 
     /// POST /login; returns the Cookie header value.
     static func logIn(_ client: HTTPClient, login: String) throws -> String {
-        let r = try client.request("POST", "/login",
-                                   headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                                   body: formEncode([("login", login), ("password", password)]))
+        let r = try postForm(client, "/login", [("login", login), ("password", password)])
         let cookie = r.cookieHeader
         guard (r.status == 302 || r.status == 303) && !cookie.isEmpty else {
             throw BenchFailure("POST /login for \(login) answered \(r.status) without a session cookie")
         }
         return cookie
+    }
+
+    /// POSTs `fields` as an application/x-www-form-urlencoded body.
+    private static func postForm(_ client: HTTPClient, _ path: String, _ fields: [(String, String)]) throws -> HTTPResponse {
+        try client.request("POST", path, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: formEncode(fields))
     }
 }
 
