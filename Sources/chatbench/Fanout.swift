@@ -23,9 +23,10 @@ struct Fanout: ParsableCommand {
         let secs = r.seconds
         let dps = Double(r.deliveries) / secs
         let mps = Double(r.messages) / secs
-        let cpuPerDelivery = r.serverCPU.map { Double($0) / Double(max(r.deliveries, 1)) }
+        let cpuPerDelivery = r.serverCPUPerDelivery
         let cpuPerKMsg = r.serverCPU.map { Double($0) / 1000.0 / Double(max(r.messages, 1)) * 1000.0 }
-        let genUtil = Double(r.genCPU) / 1e6 / secs
+        let genUtil = r.generatorCores
+        let framesPerRead = Double(r.frames) / Double(max(r.reads, 1))
         let rows: [(String, String)] = [
             ("server", "\(common.label) \(common.url) pid \(common.pid)"),
             ("clients / senders / window", "\(load.clients) / \(load.senders) / \(window)"),
@@ -39,10 +40,10 @@ struct Fanout: ParsableCommand {
             ("error frames / closed by server", "\(r.final.errorFrames) / \(r.final.closedAfterUpgrade)"),
             ("server CPU µs/delivery", cpuPerDelivery.map { fmt($0, 3) } ?? "-"),
             ("server CPU ms/1000 messages", cpuPerKMsg.map { fmt($0, 2) } ?? "-"),
-            ("server CPU cores used", r.serverCPU.map { fmt(Double($0) / 1e6 / secs, 2) } ?? "-"),
+            ("server CPU cores used", r.serverCores.map { fmt($0, 2) } ?? "-"),
             ("server RSS KB before/after", "\(r.rssBefore ?? 0) / \(r.rssAfter ?? 0)"),
             ("generator CPU (cores)", fmt(genUtil, 2)),
-            ("generator frames/read", fmt(Double(r.frames) / Double(max(r.reads, 1)), 1)),
+            ("generator frames/read", fmt(framesPerRead, 1)),
         ]
         emit("\(scenario): \(common.label)", rows, [
             ("scenario", .string(scenario)), ("label", .string(common.label)), ("url", .string(common.url)),
@@ -54,13 +55,13 @@ struct Fanout: ParsableCommand {
             ("messages_total", .int(r.final.messagesSent)), ("lost", .int(r.lost)),
             ("duplicates", .int(r.final.duplicates)), ("error_frames", .int(r.final.errorFrames)),
             ("closed_by_server", .int(Int64(r.final.closedAfterUpgrade))), ("grace_used_s", .double(r.graceUsed)),
-            ("server_cpu_s", optDouble(r.serverCPU.map { Double($0) / 1e6 })),
+            ("server_cpu_s", optDouble(r.serverCPUSeconds)),
             ("server_cpu_us_per_delivery", optDouble(cpuPerDelivery)),
             ("server_cpu_s_per_million_deliveries", optDouble(cpuPerDelivery)),
             ("server_cpu_ms_per_1000_messages", optDouble(cpuPerKMsg)),
             ("server_rss_kb_before", optInt(r.rssBefore)), ("server_rss_kb_after", optInt(r.rssAfter)),
-            ("gen_cpu_s", .double(Double(r.genCPU) / 1e6)), ("gen_cpu_cores", .double(genUtil)),
-            ("gen_frames_per_read", .double(Double(r.frames) / Double(max(r.reads, 1)))),
+            ("gen_cpu_s", .double(r.generatorCPUSeconds)), ("gen_cpu_cores", .double(genUtil)),
+            ("gen_frames_per_read", .double(framesPerRead)),
             ("signup_s", .double(signupSecs)),
         ])
     }

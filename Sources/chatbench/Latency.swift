@@ -57,8 +57,8 @@ struct Latency: ParsableCommand {
         let p999 = us(percentile(lat, 99.9)), mx = us(lat.last ?? 0)
         let mean = lat.isEmpty ? 0 : us(lat.reduce(0, +) / Int64(lat.count))
         let secs = r.seconds
-        let cpuPerDelivery = r.serverCPU.map { Double($0) / Double(max(r.deliveries, 1)) }
-        let genUtil = Double(r.genCPU) / 1e6 / secs
+        let cpuPerDelivery = r.serverCPUPerDelivery
+        let genUtil = r.generatorCores
         let rows: [(String, String)] = [
             ("server", "\(common.label) \(common.url) pid \(common.pid)"),
             ("clients / senders / rate", "\(load.clients) / \(load.senders) / \(fmt(rate, 0)) msg/s each"),
@@ -68,7 +68,7 @@ struct Latency: ParsableCommand {
             ("latency p99.9 / max / mean (ms)", "\(fmt(p999 / 1000, 3)) / \(fmt(mx / 1000, 3)) / \(fmt(mean / 1000, 3))"),
             ("undelivered after \(fmt(r.graceUsed, 1)) s grace / duplicates", "\(r.lost) / \(r.final.duplicates)"),
             ("server CPU µs/delivery", cpuPerDelivery.map { fmt($0, 3) } ?? "-"),
-            ("server CPU cores used", r.serverCPU.map { fmt(Double($0) / 1e6 / secs, 2) } ?? "-"),
+            ("server CPU cores used", r.serverCores.map { fmt($0, 2) } ?? "-"),
             ("generator CPU (cores)", fmt(genUtil, 3)),
         ]
         emit("latency: \(common.label)", rows, [
@@ -80,9 +80,9 @@ struct Latency: ParsableCommand {
             ("p50_us", .double(p50)), ("p90_us", .double(p90)), ("p99_us", .double(p99)), ("p999_us", .double(p999)),
             ("max_us", .double(mx)), ("mean_us", .double(mean)),
             ("lost", .int(r.lost)), ("duplicates", .int(r.final.duplicates)), ("error_frames", .int(r.final.errorFrames)),
-            ("server_cpu_s", optDouble(r.serverCPU.map { Double($0) / 1e6 })),
+            ("server_cpu_s", optDouble(r.serverCPUSeconds)),
             ("server_cpu_us_per_delivery", optDouble(cpuPerDelivery)),
-            ("gen_cpu_s", .double(Double(r.genCPU) / 1e6)), ("gen_cpu_cores", .double(genUtil)),
+            ("gen_cpu_s", .double(r.generatorCPUSeconds)), ("gen_cpu_cores", .double(genUtil)),
         ])
     }
 }

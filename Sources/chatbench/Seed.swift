@@ -30,16 +30,17 @@ struct Seed: ParsableCommand {
         let secs = Double(monoNow() - t0) / 1e9
         let p1 = run.proc()
         let cpu = (p0 != nil && p1 != nil) ? Double(p1!.cpuMicros - p0!.cpuMicros) / 1e6 : nil
+        let cpuPerKMsg = cpu.map { $0 * 1e6 / Double(max(s.uniqueDeliveries, 1)) }
         emit("seed: \(common.label)", [
             ("stored (acknowledged) / asked", "\(s.uniqueDeliveries) / \(total)"),
             ("seconds", fmt(secs, 2)), ("messages/s", fmt(Double(s.uniqueDeliveries) / secs, 0)),
-            ("server CPU ms/1000 messages", cpu.map { fmt($0 * 1e6 / Double(max(s.uniqueDeliveries, 1)), 2) } ?? "-"),
+            ("server CPU ms/1000 messages", cpuPerKMsg.map { fmt($0, 2) } ?? "-"),
         ], [
             ("scenario", .string("seed")), ("label", .string(common.label)), ("messages", .int(s.uniqueDeliveries)),
             ("asked", .int(Int64(total))), ("seconds", .double(secs)),
             ("messages_per_s", .double(Double(s.uniqueDeliveries) / secs)),
             ("server_cpu_s", optDouble(cpu)),
-            ("server_cpu_ms_per_1000_messages", optDouble(cpu.map { $0 * 1e6 / Double(max(s.uniqueDeliveries, 1)) })),
+            ("server_cpu_ms_per_1000_messages", optDouble(cpuPerKMsg)),
         ])
         if s.uniqueDeliveries < Int64(total) { throw BenchFailure("seeding timed out") }
     }

@@ -13,6 +13,13 @@ struct WindowResult {
     var messages: Int64 { end.messagesSent - start.messagesSent }
     var frames: Int64 { end.framesReceived - start.framesReceived }
     var reads: Int64 { end.reads - start.reads }
+
+    // The CPU figures fanout and latency both report.
+    var serverCPUSeconds: Double? { serverCPU.map { Double($0) / 1e6 } }
+    var serverCores: Double? { serverCPU.map { Double($0) / 1e6 / seconds } }
+    var serverCPUPerDelivery: Double? { serverCPU.map { Double($0) / Double(max(deliveries, 1)) } }   // µs
+    var generatorCPUSeconds: Double { Double(genCPU) / 1e6 }
+    var generatorCores: Double { Double(genCPU) / 1e6 / seconds }
 }
 
 /// Common measurement: warm-up, a window with CPU readings at both ends, stop, grace period.
