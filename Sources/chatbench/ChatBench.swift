@@ -13,6 +13,12 @@ struct ChatBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chatbench",
         abstract: "Load generator for chatctl and the aiohttp baseline: fan-out, latency, idle connections, history.",
+        discussion: """
+            Each scenario prints a table on stderr and one JSON object on stdout; --pid names the server process whose CPU and RSS are read from /proc. scripts/bench.sh runs them all.
+
+            Example:
+              chatbench fanout --url http://127.0.0.1:8080 --pid 12345 > fanout.json
+            """,
         subcommands: [Fanout.self, Latency.self, Connections.self, History.self, Seed.self, GenHistory.self, EchoServer.self]
     )
 

@@ -2,7 +2,12 @@ import ArgumentParser
 
 struct Connections: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Open K idle WebSockets with one session cookie; time to upgrade them all and server RSS per connection.")
+        abstract: "Open K idle WebSockets with one session cookie; time to upgrade them all and server RSS per connection.",
+        discussion: """
+            Example:
+              chatbench connections --url http://127.0.0.1:8080 --pid 12345 \\
+                  --label chatctl --count 2000 --timeout 180 --settle-max 60
+            """)
 
     @OptionGroup var common: CommonOptions
     @Option(help: "Idle WebSockets to open.") var count: Int = 2000

@@ -12,9 +12,14 @@ import NIOPosix
 struct EchoServer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "echo-server",
-        abstract: "A minimal broadcast server on one thread, to measure chatbench's own receiving ceiling.")
+        abstract: "A minimal broadcast server on one thread, to measure chatbench's own receiving ceiling.",
+        discussion: """
+            Example (the server in the background, then a fan-out against it):
+              chatbench echo-server --port 18999 --lifetime 60 &
+              chatbench fanout --url http://127.0.0.1:18999 --clients 100 --senders 10
+            """)
 
-    @Option var port: Int = 18999
+    @Option(help: "Port to listen on (127.0.0.1).") var port: Int = 18999
     @Option(help: "Exit after this many seconds.") var lifetime: Double = 600
 
     func run() throws {

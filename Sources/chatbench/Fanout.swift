@@ -2,7 +2,12 @@ import ArgumentParser
 
 struct Fanout: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "N clients, S senders sending as fast as the server sustains (window of unacknowledged messages).")
+        abstract: "N clients, S senders sending as fast as the server sustains (window of unacknowledged messages).",
+        discussion: """
+            Example:
+              chatbench fanout --url http://127.0.0.1:8080 --pid 12345 --label chatctl \\
+                  --clients 100 --senders 10 --window 128 --duration 10 --warmup 2
+            """)
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var load: SendingOptions

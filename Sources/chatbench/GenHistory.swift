@@ -8,7 +8,12 @@ import ArgumentParser
 struct GenHistory: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gen-history",
-        abstract: "Write N messages as MongoDB Extended JSON lines (mongoexport format) for `chatctl history import`.")
+        abstract: "Write N messages as MongoDB Extended JSON lines (mongoexport format) for `chatctl history import`.",
+        discussion: """
+            Example:
+              chatbench gen-history --count 1000000 --out history.jsonl
+              chatctl history import history.jsonl
+            """)
 
     @Option(help: "Messages to generate.") var count: Int = 1_000_000
     @Option(help: "Distinct user logins.") var users: Int = 20

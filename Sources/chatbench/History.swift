@@ -2,7 +2,12 @@ import ArgumentParser
 
 struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Time GET requests with a session cookie (default: / and /api/messages?limit=100).")
+        abstract: "Time GET requests with a session cookie (default: / and /api/messages?limit=100).",
+        discussion: """
+            Example (after `chatbench seed --messages 100`):
+              chatbench history --url http://127.0.0.1:8080 --pid 12345 \\
+                  --label chatctl --requests 300 --stored 100
+            """)
 
     @OptionGroup var common: CommonOptions
     @Option(help: "Timed requests per path.") var requests: Int = 100

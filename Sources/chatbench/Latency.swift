@@ -3,7 +3,12 @@ import NIOCore
 
 struct Latency: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "N clients, S senders at a fixed rate each; delivery latency percentiles (monotonic clock).")
+        abstract: "N clients, S senders at a fixed rate each; delivery latency percentiles (monotonic clock).",
+        discussion: """
+            Example:
+              chatbench latency --url http://127.0.0.1:8080 --pid 12345 --label chatctl \\
+                  --clients 100 --senders 10 --rate 100 --duration 10 --warmup 2
+            """)
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var load: SendingOptions

@@ -2,7 +2,11 @@ import ArgumentParser
 
 struct Seed: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Store N messages through the WebSocket (one client, windowed) — for servers without an import command.")
+        abstract: "Store N messages through the WebSocket (one client, windowed) — for servers without an import command.",
+        discussion: """
+            Example:
+              chatbench seed --url http://127.0.0.1:8080 --messages 10000 --window 256
+            """)
 
     @OptionGroup var common: CommonOptions
     @Option(help: "Messages to send.") var messages: Int = 10_000
