@@ -6,53 +6,6 @@ import Glibc
 import Musl
 #endif
 
-struct ServerURL {
-    var host: String
-    var port: Int
-
-    init(_ url: String) throws {
-        var s = Substring(url)
-        if s.hasPrefix("http://") { s = s.dropFirst(7) } else if s.hasPrefix("ws://") { s = s.dropFirst(5) }
-        if let slash = s.firstIndex(of: "/") { s = s[..<slash] }
-        let parts = s.split(separator: ":")
-        guard parts.count == 2, let p = Int(parts[1]), p > 0, p < 65536 else {
-            throw BenchFailure("--url must look like http://127.0.0.1:PORT, got \(url)")
-        }
-        host = String(parts[0])
-        port = p
-        if host == "localhost" { host = "127.0.0.1" }
-    }
-
-    var hostHeader: String { "\(host):\(port)" }
-}
-
-struct HTTPResponse {
-    var status: Int
-    var headers: [(String, String)]
-    var body: [UInt8]
-
-    func header(_ name: String) -> String? {
-        let n = name.lowercased()
-        return headers.first { $0.0.lowercased() == n }?.1
-    }
-
-    /// "name=value" pairs from every Set-Cookie, joined for a Cookie header.
-    var cookieHeader: String {
-        headers.filter { $0.0.lowercased() == "set-cookie" }
-            .compactMap { $0.1.split(separator: ";").first.map { $0.trimmingCharacters() } }
-            .joined(separator: "; ")
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String {
-        var s = self
-        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
-        while s.last == " " || s.last == "\t" || s.last == "\r" { s = s.dropLast() }
-        return String(s)
-    }
-}
-
 final class HTTPClient {
     let url: ServerURL
     private var fd: Int32 = -1
@@ -147,7 +100,7 @@ final class HTTPClient {
         // Status line and headers.
         var headerEnd: Int? = nil
         while headerEnd == nil {
-            if let i = findHeaderEnd() { headerEnd = i; break }
+            if let i = buf.withUnsafeBytes(headEnd) { headerEnd = i; break }
             let more: Bool
             do { more = try fill() } catch { if reused && buf.isEmpty { throw StaleConnection() }; throw error }
             if !more {
@@ -186,14 +139,6 @@ final class HTTPClient {
         return resp
     }
 
-    private func findHeaderEnd() -> Int? {
-        guard buf.count >= 4 else { return nil }
-        for i in 0...(buf.count - 4) where buf[i] == 13 && buf[i + 1] == 10 && buf[i + 2] == 13 && buf[i + 3] == 10 {
-            return i
-        }
-        return nil
-    }
-
     private func readChunked(into body: inout [UInt8]) throws {
         while true {
             var lineEnd = findCRLF(from: 0)
@@ -214,50 +159,5 @@ final class HTTPClient {
             body += buf[0..<size]
             buf.removeFirst(size + 2)
         }
-    }
-}
-
-func formEncode(_ fields: [(String, String)]) -> [UInt8] {
-    func enc(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                out += "%" + hexString(UInt64(b), width: 2).uppercased()
-            }
-        }
-        return out
-    }
-    return Array(fields.map { enc($0.0) + "=" + enc($0.1) }.joined(separator: "&").utf8)
-}
-
-enum Auth {
-    static let password = "bench-password-123"
-
-    /// POST /signin; returns the Cookie header value.
-    static func signUp(_ client: HTTPClient, login: String) throws -> String {
-        let r = try client.request("POST", "/signin",
-                                   headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                                   body: formEncode([("login", login), ("email", "\(login)@bench.invalid"), ("password", password)]))
-        let cookie = r.cookieHeader
-        guard (r.status == 302 || r.status == 303 || r.status == 200) && !cookie.isEmpty else {
-            throw BenchFailure("POST /signin for \(login) answered \(r.status) without a session cookie: \(String(decoding: r.body.prefix(200), as: UTF8.self))")
-        }
-        return cookie
-    }
-
-    /// POST /login; returns the Cookie header value.
-    static func logIn(_ client: HTTPClient, login: String) throws -> String {
-        let r = try client.request("POST", "/login",
-                                   headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                                   body: formEncode([("login", login), ("password", password)]))
-        let cookie = r.cookieHeader
-        guard (r.status == 302 || r.status == 303) && !cookie.isEmpty else {
-            throw BenchFailure("POST /login for \(login) answered \(r.status) without a session cookie")
-        }
-        return cookie
     }
 }
