@@ -1,3 +1,4 @@
+import ChatModel
 import ChatConfig
 import ChatStorage
 import Foundation
@@ -162,30 +163,29 @@ public struct ConfigCheck: Sendable {
         quiet.logLevel = .critical
         let logger = quiet
         let timeout = storeTimeout
-        let result: Result<[CheckItem], any Error> = await Deadline.run(timeout) {
-            let store = try await StoreFactory.open(config, logger: logger)
-            do {
-                try await store.ping()
-                let users = try await store.allUsers()
-                await store.close()
-                let legacy = users.filter(\.hasLegacyPlainTextPassword)
-                var items = [CheckItem(name, .ok, "reachable; schema and indexes in place (\(users.count) users)")]
-                if legacy.isEmpty {
-                    items.append(CheckItem("passwords", .ok, "all \(users.count) stored passwords are bcrypt hashes"))
-                } else {
-                    let names = legacy.prefix(5).map(\.login).joined(separator: ", ") + (legacy.count > 5 ? ", …" : "")
-                    items.append(CheckItem("passwords", .warn, "\(legacy.count) users still have plain-text passwords from the original app (\(names))",
-                                           fix: "each is hashed at its owner's next login; or reset with `chatctl user passwd LOGIN`"))
+        do {
+            return try await withDeadline(timeout) {
+                let store = try await StoreFactory.open(config, logger: logger)
+                do {
+                    try await store.ping()
+                    let users = try await store.allUsers()
+                    await store.close()
+                    let legacy = users.filter(\.hasLegacyPlainTextPassword)
+                    var items = [CheckItem(name, .ok, "reachable; schema and indexes in place (\(users.count) users)")]
+                    if legacy.isEmpty {
+                        items.append(CheckItem("passwords", .ok, "all \(users.count) stored passwords are bcrypt hashes"))
+                    } else {
+                        let names = legacy.prefix(5).map(\.login).joined(separator: ", ") + (legacy.count > 5 ? ", …" : "")
+                        items.append(CheckItem("passwords", .warn, "\(legacy.count) users still have plain-text passwords from the original app (\(names))",
+                                               fix: "each is hashed at its owner's next login; or reset with `chatctl user passwd LOGIN`"))
+                    }
+                    return items
+                } catch {
+                    await store.close()
+                    throw error
                 }
-                return items
-            } catch {
-                await store.close()
-                throw error
             }
-        }
-        switch result {
-        case .success(let items): return items
-        case .failure(let error):
+        } catch {
             let fix = config.usesMongo ? "start MongoDB or fix MONGO_HOST" : "check \(config.sqlitePath) (permissions, disk, not a SQLite file?)"
             return [CheckItem(name, .fail, "not reachable: \(error)", fix: fix)]
         }

@@ -1,5 +1,6 @@
 import ChatModel
 import Foundation
+import NIOConcurrencyHelpers
 import HTTPTypes
 import HummingbirdWSClient
 import Logging
@@ -204,14 +205,14 @@ public final class ChatConnection: Sendable {
         logger.logLevel = .critical
         // Resolved by the first frame (true), by the connection ending before one (false), or by the watchdog.
         let gate = FirstResult<Bool>()
-        let opened = LockedBox(false)
+        let opened = NIOLockedValueBox(false)
         let outbox = self.outbox
         let stopped = self.stopped
         let reconnected = state.withLock { $0.connectedOnce }
         let tls = endpoint.tls ? ClientTLS.configuration() : nil
 
         let task = Task { () async throws -> Ending in
-            let endedBy = LockedBox<Ending?>(nil)
+            let endedBy = NIOLockedValueBox<Ending?>(nil)
             let close = try await WebSocketClient.connect(
                 url: url, configuration: configuration, tlsConfiguration: tls, logger: logger
             ) { inbound, outbound, _ in
@@ -219,7 +220,7 @@ public final class ChatConnection: Sendable {
                     group.addTask {
                         for try await message in inbound.messages(maxSize: 1 << 20) {
                             guard case .text(let text) = message, let event = ChatEvent(json: text) else { continue }
-                            if opened.withLock({ opened in defer { opened = true }; return !opened }) {
+                            if opened.withLockedValue({ opened in defer { opened = true }; return !opened }) {
                                 self.state.withLock {
                                     $0.connectedOnce = true
                                     $0.opens += 1
@@ -261,9 +262,9 @@ public final class ChatConnection: Sendable {
                     }
                     return Ending.dropped("the connection ended")
                 }
-                endedBy.withLock { $0 = ending }
+                endedBy.withLockedValue { $0 = ending }
             }
-            switch endedBy.withLock({ $0 }) {
+            switch endedBy.withLockedValue({ $0 }) {
             case .stopped: return .stopped
             case .dropped(let why):
                 return .dropped(close.map(Self.describe(close:)) ?? why)
@@ -295,7 +296,7 @@ public final class ChatConnection: Sendable {
         do {
             return try await task.value
         } catch {
-            throw Self.classify(error, endpoint: endpoint, opened: opened.withLock { $0 })
+            throw Self.classify(error, endpoint: endpoint, opened: opened.withLockedValue { $0 })
         }
     }
 

@@ -1,5 +1,6 @@
 import ChatModel
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -40,11 +41,11 @@ public enum MiniHTTPClient {
         body: [UInt8]? = nil, timeout: Duration = .seconds(10)
     ) async throws -> Response {
         let url = endpoint.description
-        let channelBox = LockedBox<(any Channel)?>(nil)
+        let channelBox = NIOLockedValueBox<(any Channel)?>(nil)
         do {
-            return try await withDeadline(timeout, onTimeout: { channelBox.withLock { $0?.close(promise: nil) } }) {
+            return try await withDeadline(timeout, onTimeout: { channelBox.withLockedValue { $0?.close(promise: nil) } }) {
                 let channel = try await connect(endpoint, timeout: timeout)
-                channelBox.withLock { $0 = channel.channel }
+                channelBox.withLockedValue { $0 = channel.channel }
                 return try await channel.executeThenClose { inbound, outbound in
                     var head = HTTPRequestHead(version: .http1_1, method: method, uri: endpoint.path(path))
                     head.headers.add(name: "Host", value: endpoint.authority)
@@ -140,29 +141,5 @@ public enum MiniHTTPClient {
             }
         }
         return "\(error)"
-    }
-}
-
-/// Runs `operation`, failing with `DeadlineExceeded` after `limit`; `onTimeout` unblocks what the
-/// operation waits on (closes its channel) so it ends promptly.
-func withDeadline<T: Sendable>(
-    _ limit: Duration, onTimeout: @escaping @Sendable () -> Void = {},
-    _ operation: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try? await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        while let result = try await group.next() {
-            if let value = result { return value }
-            if !Task.isCancelled {
-                onTimeout()
-                throw DeadlineExceeded()
-            }
-        }
-        throw CancellationError()
     }
 }

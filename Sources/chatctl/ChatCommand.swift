@@ -1,7 +1,7 @@
 import ArgumentParser
 import ChatClient
-import ChatServer
 import Foundation
+import NIOConcurrencyHelpers
 import Synchronization
 
 #if canImport(Glibc)
@@ -34,7 +34,7 @@ struct ChatCommand: AsyncParsableCommand {
         let resolved = try client.resolve(stdin: stdin)
         let options = ChatConnectionOptions(endpoint: resolved.endpoint, login: resolved.login, password: resolved.password)
         let session = ChatConnection(options: options)
-        if ClientTerminal.isTerminal(STDIN_FILENO) {
+        if Terminal.isTerminal(STDIN_FILENO) {
             try await interactive(session, resolved)
         } else {
             try await piped(session, resolved, lines: stdin.stream())
@@ -42,7 +42,7 @@ struct ChatCommand: AsyncParsableCommand {
     }
 
     private func interactive(_ session: ChatConnection, _ resolved: ClientOptions.Resolved) async throws {
-        let stdoutIsTerminal = ClientTerminal.isTerminal(STDOUT_FILENO)
+        let stdoutIsTerminal = Terminal.isTerminal(STDOUT_FILENO)
         let formatter = EventFormatter(colors: EventFormatter.wantsColors(isTerminal: stdoutIsTerminal))
         let editor = ReadlineChat(prompt: "\(resolved.login)> ", eraseSentLines: stdoutIsTerminal)
         let connected = FirstResult<Void>()
@@ -97,7 +97,7 @@ struct ChatCommand: AsyncParsableCommand {
     private func piped(_ session: ChatConnection, _ resolved: ClientOptions.Resolved, lines: AsyncStream<String>) async throws {
         let sender = ScriptedSender(session: session, login: resolved.login)
         let signals = SignalWatch.shutdown { session.stop() }
-        let rejected = LockedBox(0)
+        let rejected = NIOLockedValueBox(0)
         let status = EventFormatter(colors: false)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -116,7 +116,7 @@ struct ChatCommand: AsyncParsableCommand {
                         if line.allSatisfy(\.isWhitespace) { continue }
                         if case .rejected(let reason, _) = await sender.send(line) {
                             if Task.isCancelled { return }
-                            rejected.withLock { $0 += 1 }
+                            rejected.withLockedValue { $0 += 1 }
                             Output.error("chatctl: line \(number) not sent: \(reason)")
                         }
                     }
@@ -130,6 +130,6 @@ struct ChatCommand: AsyncParsableCommand {
             throw fail(error.description)
         }
         withExtendedLifetime(signals) {}
-        if rejected.withLock({ $0 }) > 0 { throw ExitCode.failure }
+        if rejected.withLockedValue({ $0 }) > 0 { throw ExitCode.failure }
     }
 }

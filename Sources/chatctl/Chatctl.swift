@@ -1,6 +1,5 @@
 import ArgumentParser
 import ChatModel
-import ChatServer
 
 @main
 struct Chatctl: AsyncParsableCommand {

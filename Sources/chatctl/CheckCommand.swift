@@ -1,6 +1,5 @@
 import ArgumentParser
 import ChatAdmin
-import ChatServer
 
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ChatAdmin
-import ChatServer
 
 struct ConfigInitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,4 @@
 import ArgumentParser
-import ChatServer
 
 struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

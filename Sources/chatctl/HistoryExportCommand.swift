@@ -1,7 +1,6 @@
 import ArgumentParser
 import ChatAdmin
 import ChatModel
-import ChatServer
 import Foundation
 
 #if canImport(Glibc)
@@ -64,7 +63,7 @@ struct HistoryExportCommand: AsyncParsableCommand {
         let filter = MessageFilter(since: since.flatMap { TimeSpec.parse($0, now: now) },
                                    until: until.flatMap { TimeSpec.parse($0, now: now) }, user: user)
         signal(SIGPIPE, SIG_IGN)
-        try await withStore(config) { _, store in
+        try await config.withStore { _, store in
             let output: any ByteOutput
             var atomic: AtomicFileOutput?
             if let out {

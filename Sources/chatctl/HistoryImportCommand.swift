@@ -2,7 +2,6 @@ import ArgumentParser
 import ChatAdmin
 import ChatConfig
 import ChatModel
-import ChatServer
 import Foundation
 
 #if canImport(Glibc)
@@ -89,7 +88,7 @@ struct HistoryImportCommand: AsyncParsableCommand {
         if dryRun {
             summary = try await importer.run(stream: stream, store: nil, report: report) { progress.update($0.read, fraction: fraction()) }
         } else {
-            summary = try await withStore(config) { _, store in
+            summary = try await config.withStore { _, store in
                 try await importer.run(stream: stream, store: store, report: report) { progress.update($0.read, fraction: fraction()) }
             }
         }

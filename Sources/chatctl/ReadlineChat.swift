@@ -1,5 +1,4 @@
 import CReadline
-import ChatServer
 import Foundation
 import Synchronization
 
@@ -108,7 +107,7 @@ final class ReadlineChat: Sendable {
             rl_get_screen_size(&rows, &columns)
             let width = prompt.count + line.count
             let used = columns > 0 ? max(1, (width + Int(columns) - 1) / Int(columns)) : 1
-            ClientTerminal.writeAll(STDOUT_FILENO, "\u{1B}[\(used)A\r\u{1B}[J")
+            Terminal.writeAll(STDOUT_FILENO, "\u{1B}[\(used)A\r\u{1B}[J")
         }
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         if trimmed == "/quit" || trimmed == "/exit" {
@@ -151,7 +150,7 @@ final class ReadlineChat: Sendable {
         if !lines.isEmpty && Self.done {
             rl_clear_visible_line()
             chatctl_rl_flush()
-            ClientTerminal.writeAll(STDOUT_FILENO, "\r" + lines.map { $0 + "\n" }.joined())
+            Terminal.writeAll(STDOUT_FILENO, "\r" + lines.map { $0 + "\n" }.joined())
             rl_on_new_line()
         }
     }
@@ -160,7 +159,7 @@ final class ReadlineChat: Sendable {
     private func show(_ lines: [String]) {
         rl_clear_visible_line()
         chatctl_rl_flush()
-        ClientTerminal.writeAll(STDOUT_FILENO, "\r" + lines.map { $0 + "\n" }.joined())
+        Terminal.writeAll(STDOUT_FILENO, "\r" + lines.map { $0 + "\n" }.joined())
         rl_on_new_line()
         rl_redisplay()
     }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ChatClient
-import ChatServer
 import Foundation
 
 #if canImport(Glibc)
@@ -54,10 +53,10 @@ struct TailCommand: AsyncParsableCommand {
         options.reconnect = !noReconnect
         let session = ChatConnection(options: options)
         let interrupts = SignalWatch.shutdown { session.stop() }
-        let formatter = EventFormatter(colors: EventFormatter.wantsColors(isTerminal: ClientTerminal.isTerminal(STDOUT_FILENO)))
-        let status = EventFormatter(colors: EventFormatter.wantsColors(isTerminal: ClientTerminal.isTerminal(STDERR_FILENO)))
+        let formatter = EventFormatter(colors: EventFormatter.wantsColors(isTerminal: Terminal.isTerminal(STDOUT_FILENO)))
+        let status = EventFormatter(colors: EventFormatter.wantsColors(isTerminal: Terminal.isTerminal(STDERR_FILENO)))
         let json = self.json
-        let announce = ClientTerminal.isTerminal(STDERR_FILENO)
+        let announce = Terminal.isTerminal(STDERR_FILENO)
         let endpoint = resolved.endpoint
         let login = resolved.login
         do {

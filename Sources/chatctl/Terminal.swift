@@ -1,7 +1,6 @@
 import ArgumentParser
 import ChatAdmin
 import ChatConfig
-import ChatServer
 import ChatStorage
 import Foundation
 import Logging
@@ -10,7 +9,7 @@ import Logging
 import Glibc
 #endif
 
-/// Terminal I/O for the admin commands: password prompts without echo, confirmations, progress lines.
+/// Terminal I/O: TTY checks, prompts (without echo for passwords), confirmations, unbuffered writes.
 enum Terminal {
     static var stdinIsTTY: Bool { isatty(STDIN_FILENO) == 1 }
     static var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
@@ -19,51 +18,57 @@ enum Terminal {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    /// The terminal's settings while echo is off, restored by the SIGINT handler.
-    nonisolated(unsafe) private static var savedAttributes = termios()
-    nonisolated(unsafe) private static var ttyDescriptor: Int32 = -1
+    static func isTerminal(_ descriptor: Int32) -> Bool { isatty(descriptor) == 1 }
 
-    /// Reads a line from /dev/tty with echo off. Ctrl-C restores the terminal and exits 130.
-    static func readSecret(prompt: String) throws -> String {
-        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw ValidationError("no terminal to ask for the password on; pass --password-stdin and pipe it in")
-        }
-        defer { close(fd) }
+    static let maxLineBytes = 4096
+
+    /// Asks on the controlling terminal (falling back to stdin/stderr); nil at end of input.
+    static func prompt(_ text: String, echo: Bool) -> String? {
+        let tty = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        let input = tty >= 0 ? tty : STDIN_FILENO
+        let output = tty >= 0 ? tty : STDERR_FILENO
+        defer { if tty >= 0 { close(tty) } }
+        writeAll(output, text)
         var original = termios()
-        guard tcgetattr(fd, &original) == 0 else { throw ValidationError("cannot read the terminal settings; use --password-stdin") }
-        var silent = original
-        silent.c_lflag &= ~tcflag_t(ECHO)
-        silent.c_lflag |= tcflag_t(ECHONL)
-        savedAttributes = original
-        ttyDescriptor = fd
-        signal(SIGINT) { _ in
-            if Terminal.ttyDescriptor >= 0 {
-                var attributes = Terminal.savedAttributes
-                tcsetattr(Terminal.ttyDescriptor, TCSAFLUSH, &attributes)
-                _ = write(Terminal.ttyDescriptor, "\n", 1)
-            }
-            _exit(130)
+        let changed = !echo && tcgetattr(input, &original) == 0
+        if changed {
+            var silent = original
+            silent.c_lflag &= ~tcflag_t(ECHO)
+            silent.c_lflag |= tcflag_t(ECHONL)
+            PromptRestore.set(descriptor: input, original)
+            tcsetattr(input, TCSAFLUSH, &silent)
         }
-        // Echo goes off before the prompt appears, so nothing typed after the prompt is ever shown.
-        tcsetattr(fd, TCSAFLUSH, &silent)
-        _ = prompt.withCString { write(fd, $0, strlen($0)) }
         defer {
-            tcsetattr(fd, TCSAFLUSH, &original)
-            ttyDescriptor = -1
-            signal(SIGINT, SIG_DFL)
+            if changed {
+                tcsetattr(input, TCSAFLUSH, &original)
+                PromptRestore.clear()
+            }
         }
-        var bytes: [UInt8] = []
+        var line: [UInt8] = []
         var byte: UInt8 = 0
         while true {
-            let count = read(fd, &byte, 1)
+            let count = read(input, &byte, 1)
             if count < 0 && errno == EINTR { continue }
-            if count <= 0 || byte == 0x0A { break }
-            if byte == 0x0D { continue }
-            bytes.append(byte)
-            if bytes.count > 4096 { break }
+            if count <= 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
+            if byte == 10 { break }
+            if byte != 13 { line.append(byte) }
+            // Nothing typed at a prompt is this long; stop rather than grow without bound.
+            if line.count > maxLineBytes { break }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// Writes everything; false when the reader has gone (EPIPE) or another error stops it.
+    @discardableResult
+    static func writeAll(_ descriptor: Int32, _ text: String) -> Bool {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { return false }
+            bytes = bytes.dropFirst(written)
+        }
+        return true
     }
 
     /// One line of stdin (for --password-stdin): the trailing newline (and CR) removed, nothing else.
@@ -75,7 +80,7 @@ enum Terminal {
             if count < 0 && errno == EINTR { continue }
             if count <= 0 || byte == 0x0A { break }
             bytes.append(byte)
-            if bytes.count > 4096 { throw fail("the password on stdin is too long; bcrypt uses at most 72 bytes") }
+            if bytes.count > maxLineBytes { throw fail("the password on stdin is too long; bcrypt uses at most 72 bytes") }
         }
         if bytes.last == 0x0D { bytes.removeLast() }
         return String(decoding: bytes, as: UTF8.self)
@@ -88,12 +93,12 @@ enum Terminal {
             throw fail("no terminal to ask for the password on; pass --password-stdin and pipe it in")
         }
         for attempt in 1...3 {
-            let first = try readSecret(prompt: "Password for \(login): ")
+            guard let first = prompt("Password for \(login): ", echo: false) else { break }
             do { try UserAdmin.validatePassword(first) } catch {
                 warn(String(describing: error))
                 continue
             }
-            let second = try readSecret(prompt: "Again: ")
+            guard let second = prompt("Again: ", echo: false) else { break }
             if first == second { return first }
             warn("the passwords differ\(attempt < 3 ? "; try again" : "")")
         }
@@ -128,65 +133,8 @@ enum Terminal {
     }
 }
 
-/// Progress on stderr, only when stderr is a terminal, at most five times a second; `done()` clears it.
-final class ProgressPrinter {
-    private var line: ProgressLine
-    private let enabled: Bool
-    private var lastPrint = ContinuousClock.now
-    private var shown = false
-
-    init(verb: String, total: Int?) {
-        line = ProgressLine(verb: verb, total: total)
-        enabled = Terminal.stderrIsTTY
-    }
-
-    func update(_ count: Int, fraction: Double? = nil) {
-        guard enabled else { return }
-        let now = ContinuousClock.now
-        guard now - lastPrint >= .milliseconds(200) else { return }
-        lastPrint = now
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line.render(count: count, fraction: fraction, now: now)).utf8))
-        shown = true
-    }
-
-    func done() {
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-    }
-}
-
-/// Loads the configuration and opens the store it selects, or exits 1 with one line saying what to fix.
-func openStore(_ options: ConfigOptions) async throws -> (AppConfig, any ChatStore) {
-    let config: AppConfig
-    do {
-        config = try options.loader().load()
-    } catch {
-        throw fail("configuration: \(error)")
-    }
-    var logger = Logger(label: "chatctl")
-    logger.logLevel = .error
-    do {
-        return (config, try await StoreFactory.open(config, logger: logger))
-    } catch {
-        let fix = config.usesMongo ? "start MongoDB or fix MONGO_HOST (`chatctl check` tells more)" : "check DATA_DIR (`chatctl check` tells more)"
-        throw fail("cannot open the store: \(error); \(fix)")
-    }
-}
-
-/// Runs `body` with the store open and closes it afterwards, whatever happens.
-func withStore<T>(_ options: ConfigOptions, _ body: (AppConfig, any ChatStore) async throws -> T) async throws -> T {
-    let (config, store) = try await openStore(options)
-    do {
-        let result = try await body(config, store)
-        await store.close()
-        return result
-    } catch let error as AdminError {
-        await store.close()
-        throw fail(error.description)
-    } catch let error as ExitCode {
-        await store.close()
-        throw error
-    } catch {
-        await store.close()
-        throw fail("\(error); `chatctl check` tells what is wrong with the setup")
-    }
+/// Prints "chatctl: <message>" to stderr and exits 1: one line that says what and how to fix.
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("chatctl: \(message)\n".utf8))
+    return ExitCode.failure
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ChatAdmin
-import ChatServer
 
 struct UserAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +27,7 @@ struct UserAddCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigOptions
 
     func run() async throws {
-        try await withStore(config) { config, store in
+        try await config.withStore { config, store in
             let admin = UserAdmin(store: store, bcryptCost: config.bcryptCost)
             try await admin.precheckAdd(login: login, email: email)
             let password = try Terminal.newPassword(fromStdin: passwordStdin, for: login)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import ChatServer
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ChatAdmin
-import ChatServer
 
 struct UserListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +21,7 @@ struct UserListCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigOptions
 
     func run() async throws {
-        let users = try await withStore(config) { _, store in try await UserAdmin(store: store, bcryptCost: 4).list() }
+        let users = try await config.withStore { _, store in try await UserAdmin(store: store, bcryptCost: 4).list() }
         print(json ? UserAdmin.json(users) : UserAdmin.table(users))
     }
 }

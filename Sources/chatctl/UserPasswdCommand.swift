@@ -1,6 +1,5 @@
 import ArgumentParser
 import ChatAdmin
-import ChatServer
 
 struct UserPasswdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,7 +24,7 @@ struct UserPasswdCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigOptions
 
     func run() async throws {
-        try await withStore(config) { config, store in
+        try await config.withStore { config, store in
             let admin = UserAdmin(store: store, bcryptCost: config.bcryptCost)
             let user = try await admin.existing(login)
             let password = try Terminal.newPassword(fromStdin: passwordStdin, for: user.login)

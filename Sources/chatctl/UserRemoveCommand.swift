@@ -1,6 +1,5 @@
 import ArgumentParser
 import ChatAdmin
-import ChatServer
 
 struct UserRemoveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +23,7 @@ struct UserRemoveCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigOptions
 
     func run() async throws {
-        try await withStore(config) { _, store in
+        try await config.withStore { _, store in
             let admin = UserAdmin(store: store, bcryptCost: 4)
             let user = try await admin.existing(login)
             if !yes {

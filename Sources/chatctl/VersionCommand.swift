@@ -1,6 +1,5 @@
 import ChatModel
 import ArgumentParser
-import ChatServer
 
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 @testable import ChatClient
 @testable import ChatServer
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -100,9 +101,9 @@ final class TLSProxy: Sendable {
 }
 
 final class RelayCounter: Sendable {
-    private let state = LockedBox((count: 0, frozenBelow: 0))
+    private let state = NIOLockedValueBox((count: 0, frozenBelow: 0))
 
-    func next() -> Int { state.withLock { state in state.count += 1; return state.count } }
-    func freeze() { state.withLock { state in state.frozenBelow = state.count + 1 } }
-    func isFrozen(_ generation: Int) -> Bool { state.withLock { $0.frozenBelow > generation } }
+    func next() -> Int { state.withLockedValue { state in state.count += 1; return state.count } }
+    func freeze() { state.withLockedValue { state in state.frozenBelow = state.count + 1 } }
+    func isFrozen(_ generation: Int) -> Bool { state.withLockedValue { $0.frozenBelow > generation } }
 }

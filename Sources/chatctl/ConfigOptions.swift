@@ -12,9 +12,3 @@ struct ConfigOptions: ParsableArguments {
         ConfigLoader(flags: flags, envFile: envFile)
     }
 }
-
-/// Prints "chatctl: <message>" to stderr and exits 1: one line that says what and how to fix.
-func fail(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("chatctl: \(message)\n".utf8))
-    return ExitCode.failure
-}

@@ -1,5 +1,4 @@
 import ArgumentParser
-import ChatServer
 import Foundation
 
 #if canImport(Glibc)

@@ -1,8 +1,0 @@
-import Foundation
-import NIOCore
-import NIOHTTP1
-import NIOPosix
-import NIOSSL
-import Synchronization
-
-struct DeadlineExceeded: Error {}
