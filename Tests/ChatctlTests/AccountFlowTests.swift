@@ -91,6 +91,13 @@ struct AccountFlowTests {
             let badEscape = try await client.client.executeRequest(
                 uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: "login=%zz&email=a&password=b"))
             #expect(badEscape.status == .badRequest)
+            // Which of two logins would be checked is ambiguous: refused rather than guessed.
+            let repeated = try await client.client.executeRequest(
+                uri: "/login", method: .post, headers: headers, body: ByteBuffer(string: "login=a&login=b&password=c"))
+            #expect(repeated.status == .badRequest)
+            let nested = try await client.client.executeRequest(
+                uri: "/login", method: .post, headers: headers, body: ByteBuffer(string: "login[x]=a&password=c"))
+            #expect(nested.status == .badRequest)
             let huge = try await client.client.executeRequest(
                 uri: "/login", method: .post, headers: headers,
                 body: ByteBuffer(string: "login=a&password=" + String(repeating: "x", count: 100_000)))

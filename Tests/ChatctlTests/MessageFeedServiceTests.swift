@@ -45,11 +45,11 @@ struct MessageFeedServiceTests {
         }
     }
 
-    static func run(_ store: ScriptedFeed, _ body: @Sendable (ChatServer, LiveClient) async throws -> Void) async throws {
+    static func run(_ store: ScriptedFeed, _ body: @Sendable (ServerContext, LiveClient) async throws -> Void) async throws {
         var config = TestServer.config()
         config.mongoURI = nil
         try await store.prepare()
-        let server = try await ChatServer(config: config, store: store, secret: TestServer.secret, logger: Logger(label: "test"))
+        let server = try await ServerContext(config: config, store: store, secret: TestServer.secret, logger: Logger(label: "test"))
         #expect(server.feed != nil)
         try await buildApplication(server).test(.live) { client in
             try await body(server, LiveClient(client: client, port: client.port ?? 0))

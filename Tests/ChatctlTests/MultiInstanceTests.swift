@@ -25,7 +25,7 @@ struct MultiInstanceTests {
 
     /// Two live servers on one fresh database, dropped afterwards.
     static func withTwoInstances(
-        _ body: @Sendable (ChatServer, LiveClient, ChatServer, LiveClient) async throws -> Void
+        _ body: @Sendable (ServerContext, LiveClient, ServerContext, LiveClient) async throws -> Void
     ) async throws {
         let uri = try #require(MongoTestEnvironment.uri, "CI=true but MONGO_TEST_URI is not set: run through scripts/with-mongo.sh")
         let database = MongoTestEnvironment.uniqueDatabaseName()

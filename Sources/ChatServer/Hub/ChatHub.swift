@@ -14,8 +14,8 @@ import Synchronization
 /// high-water mark: one that is still unwritable when the next batch comes is cut off, never buffered.
 public final class ChatHub: Sendable {
     private struct Registry {
-        var shards: [ObjectIdentifier: LoopShard] = [:]
-        var shardList: [LoopShard] = []
+        var shards: [ObjectIdentifier: NIOLoopBound<LoopShard>] = [:]
+        var shardList: [NIOLoopBound<LoopShard>] = []
         var online: [String: Int] = [:]
     }
 
@@ -53,13 +53,13 @@ public final class ChatHub: Sendable {
     func register(login: String, channel: any Channel, replaying: Bool) throws -> (HubConnection, ConnectionState) {
         channel.eventLoop.assertInEventLoop()
         let id = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let (shard, isFirst, users) = registry.withLock { registry -> (LoopShard, Bool, [String]) in
+        let (shard, isFirst, users) = registry.withLock { registry -> (NIOLoopBound<LoopShard>, Bool, [String]) in
             let key = ObjectIdentifier(channel.eventLoop)
-            let shard: LoopShard
+            let shard: NIOLoopBound<LoopShard>
             if let existing = registry.shards[key] {
                 shard = existing
             } else {
-                shard = LoopShard(loop: channel.eventLoop, hub: self)
+                shard = NIOLoopBound(LoopShard(loop: channel.eventLoop, hub: self), eventLoop: channel.eventLoop)
                 registry.shards[key] = shard
                 registry.shardList.append(shard)
             }
@@ -77,7 +77,7 @@ public final class ChatHub: Sendable {
             throw error
         }
         if replaying { state.replay = ReplayState() }
-        shard.add(state)
+        shard.value.add(state)
         state.context.writeAndFlush(NIOAny(ServerFrame.text(ChatEvent.presence(users: users).json)), promise: nil)
         metrics.connections.add(1, ordering: .relaxed)
         metrics.connectionsTotal.add(1, ordering: .relaxed)
@@ -87,8 +87,7 @@ public final class ChatHub: Sendable {
 
     /// On the connection's loop, when its channel goes inactive.
     func unregister(_ connection: HubConnection) {
-        connection.shard.loop.assertInEventLoop()
-        guard connection.shard.remove(connection.id) != nil else { return }
+        guard connection.shard.value.remove(connection.id) != nil else { return }
         metrics.connections.subtract(1, ordering: .relaxed)
         leave(login: connection.login)
     }
@@ -109,7 +108,7 @@ public final class ChatHub: Sendable {
         let batch = OutboundBatch(events: events, excluding: excluding)
         let shards = registry.withLock { $0.shardList }
         for shard in shards {
-            shard.loop.execute { shard.deliver(batch) }
+            shard.eventLoop.execute { shard.value.deliver(batch) }
         }
     }
 
@@ -118,7 +117,7 @@ public final class ChatHub: Sendable {
         let shards = registry.withLock { $0.shardList }
         let frame = ServerFrame.close(code: code, reason: reason)
         for shard in shards {
-            try? await shard.loop.submit { shard.closeAll(frame: frame) }.get()
+            try? await shard.eventLoop.submit { shard.value.closeAll(frame: frame) }.get()
         }
     }
 
@@ -126,7 +125,7 @@ public final class ChatHub: Sendable {
     func closeChannels() async {
         let shards = registry.withLock { $0.shardList }
         for shard in shards {
-            try? await shard.loop.submit { shard.closeChannels() }.get()
+            try? await shard.eventLoop.submit { shard.value.closeChannels() }.get()
         }
     }
 }

@@ -12,13 +12,13 @@ final class ChatWebSocketHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    /// What every connection shares: one reference, not a copy of `ChatServer` per socket (~400 bytes).
+    /// What every connection shares: one reference, not a copy of `ServerContext` per socket (~400 bytes).
     final class Shared: Sendable {
-        let server: ChatServer
+        let server: ServerContext
         let frameLimit: Int
         let rules: MessageRules
 
-        init(server: ChatServer) {
+        init(server: ServerContext) {
             self.server = server
             frameLimit = WebSocketEndpoint.frameLimit(server.config)
             rules = MessageRules(maxBytes: server.config.maxMessageBytes)
@@ -26,7 +26,7 @@ final class ChatWebSocketHandler: ChannelInboundHandler {
     }
 
     private let shared: Shared
-    private var server: ChatServer { shared.server }
+    private var server: ServerContext { shared.server }
     private var frameLimit: Int { shared.frameLimit }
     private let connection: HubConnection
     private let state: ConnectionState
@@ -120,7 +120,7 @@ final class ChatWebSocketHandler: ChannelInboundHandler {
 
     private func reject(_ code: ErrorCode, _ message: String) {
         server.metrics.messagesRejected.add(1, ordering: .relaxed)
-        connection.shard.write(ServerFrame.text(ChatEvent.error(code: code, message: message).json), to: connection.id)
+        connection.shard.value.write(ServerFrame.text(ChatEvent.error(code: code, message: message).json), to: connection.id)
     }
 
     /// Closes with `code` through the closing handshake.

@@ -9,14 +9,14 @@ import Synchronization
 public struct HubConnection: Sendable {
     public let id: UInt64
     public let login: String
-    let shard: LoopShard
+    let shard: NIOLoopBound<LoopShard>
 
     /// Sends one event to this connection only.
     public func send(_ event: ChatEvent) {
         let frame = ServerFrame.text(event.json)
         let shard = self.shard
         let id = self.id
-        shard.loop.execute { shard.write(frame, to: id) }
+        shard.eventLoop.execute { shard.value.write(frame, to: id) }
     }
 
     /// Writes a page of history; returns once it is flushed to the socket, so replay follows the reader's pace.
@@ -24,7 +24,7 @@ public struct HubConnection: Sendable {
         let batch = OutboundBatch(events: messages.map(ChatEvent.message), excluding: nil)
         let shard = self.shard
         let id = self.id
-        let future = try await shard.loop.submit { shard.writeReplay(batch, messages: messages, to: id) }.get()
+        let future = try await shard.eventLoop.submit { shard.value.writeReplay(batch, messages: messages, to: id) }.get()
         try await future.get()
     }
 
@@ -34,7 +34,7 @@ public struct HubConnection: Sendable {
         let shard = self.shard
         let id = self.id
         let position = floor.map { ($0.time, $0.id) }
-        try await shard.loop.submit { shard.finishReplay(id, after: position) }.get()
+        try await shard.eventLoop.submit { shard.value.finishReplay(id, after: position) }.get()
     }
 
     /// Writes a close frame and closes the channel (graceful shutdown).
@@ -42,6 +42,6 @@ public struct HubConnection: Sendable {
         let frame = ServerFrame.close(code: code, reason: reason)
         let shard = self.shard
         let id = self.id
-        shard.loop.execute { shard.close(id, frame: frame) }
+        shard.eventLoop.execute { shard.value.close(id, frame: frame) }
     }
 }

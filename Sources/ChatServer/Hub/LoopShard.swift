@@ -5,8 +5,9 @@ import NIOWebSocket
 import ServiceLifecycle
 import Synchronization
 
-/// The connections of one event loop. Only ever touched on that loop, which is what makes it safe.
-final class LoopShard: @unchecked Sendable {
+/// The connections of one event loop, only ever touched on that loop: the hub and connections hold it as
+/// `NIOLoopBound<LoopShard>`, so the compiler sees no sharing and the loop is checked at each access.
+final class LoopShard {
     let loop: any EventLoop
     private unowned let hub: ChatHub
     private var connections: [UInt64: ConnectionState] = [:]
@@ -28,8 +29,9 @@ final class LoopShard: @unchecked Sendable {
         if keepalive == nil {
             let interval = hub.pingInterval
             // Weak: a hub's shards outlive it on the shared event loops (tests run many hubs).
-            keepalive = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
-                self?.ping()
+            let this = NIOLoopBound(WeakShard(shard: self), eventLoop: loop)
+            keepalive = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                this.value.shard?.ping()
             }
         }
     }
@@ -145,4 +147,12 @@ final class LoopShard: @unchecked Sendable {
         hub.metrics.connections.subtract(1, ordering: .relaxed)
         hub.droppedSlow(login: state.login)
     }
+}
+
+@available(*, unavailable)
+extension LoopShard: Sendable {}
+
+/// The keepalive timer's reference to its shard, which must not keep the shard alive.
+private struct WeakShard {
+    weak var shard: LoopShard?
 }

@@ -8,7 +8,7 @@ import Synchronization
 /// Broadcasts what the store's message feed reports (SPEC, Scale): with several `chatctl serve` instances on
 /// one MongoDB replica set, every instance — the one that stored a message included — broadcasts it from the
 /// `messages` change stream, so every client of every instance gets each message once, in the stream's order.
-/// MessageWriter then only stores (see `ChatServer`).
+/// MessageWriter then only stores (see `ServerContext`).
 ///
 /// The feed hands over events on its own thread; they are queued here and broadcast by this service's task,
 /// all that arrived since the last broadcast in one batch (one flush per connection), in arrival order.

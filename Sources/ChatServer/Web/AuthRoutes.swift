@@ -6,7 +6,7 @@ import Hummingbird
 
 /// Sign-up, log-in and sign-out: the original's plain forms, with the password actually checked.
 struct AuthRoutes {
-    let server: ChatServer
+    let server: ServerContext
 
     func register(on router: Router<ChatRequestContext>) {
         router.get("/login") { _, context in self.loginPage(context) }
@@ -29,11 +29,11 @@ struct AuthRoutes {
     }
 
     private func login(_ request: Request, _ context: ChatRequestContext) async throws -> Response {
-        guard let form = try await FormBody.read(request, context) else {
+        guard let form = try await FormBody.read(LoginForm.self, request, context) else {
             return loginForm(error: "The form could not be read; fill in both fields.", login: "", status: .badRequest)
         }
-        let login = form["login"] ?? ""
-        let password = form["password"] ?? ""
+        let login = form.login ?? ""
+        let password = form.password ?? ""
         guard !login.isEmpty, !password.isEmpty, login.utf8.count <= 256, password.utf8.count <= 1024 else {
             return loginForm(error: "Enter your login and password.", login: String(login.prefix(32)), status: .badRequest)
         }
@@ -57,12 +57,12 @@ struct AuthRoutes {
 
     private func signin(_ request: Request, _ context: ChatRequestContext) async throws -> Response {
         guard server.config.allowSignup else { return signinForm(error: "Sign-up is closed on this server.", status: .forbidden) }
-        guard let form = try await FormBody.read(request, context) else {
+        guard let form = try await FormBody.read(SignupForm.self, request, context) else {
             return signinForm(error: "The form could not be read; fill in every field.", status: .badRequest)
         }
-        let login = form["login"] ?? ""
-        let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
-        let password = form["password"] ?? ""
+        let login = form.login ?? ""
+        let email = (form.email ?? "").trimmingCharacters(in: .whitespaces)
+        let password = form.password ?? ""
         let echoLogin = String(login.prefix(32))
         let echoEmail = String(email.prefix(254))
         do {

@@ -5,7 +5,7 @@ import Hummingbird
 
 /// The chat page, history paging, static assets, health, readiness and metrics.
 struct ChatRoutes {
-    let server: ChatServer
+    let server: ServerContext
     static let maxPageSize = 200
 
     func register(on router: Router<ChatRequestContext>) {

@@ -1,9 +1,11 @@
-import Foundation
 import Hummingbird
 
-/// An `application/x-www-form-urlencoded` body, capped at the context's upload size.
+/// An `application/x-www-form-urlencoded` body, capped at the context's upload size, decoded by
+/// Hummingbird's `URLEncodedFormDecoder`.
 enum FormBody {
-    static func read(_ request: Request, _ context: ChatRequestContext) async throws -> [String: String]? {
+    /// nil when the body is not a well-formed form of `Form` (bad UTF-8 or percent-encoding, a repeated
+    /// field, a field of the wrong shape); a body over the limit is 413.
+    static func read<Form: Decodable>(_ type: Form.Type, _ request: Request, _ context: ChatRequestContext) async throws -> Form? {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
@@ -11,18 +13,6 @@ enum FormBody {
             throw HTTPError(.contentTooLarge, message: "Form too large.")
         }
         guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else { return nil }
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(parts[0]) else { return nil }
-            let value = parts.count > 1 ? decode(parts[1]) : ""
-            guard let value else { return nil }
-            if fields[name] == nil { fields[name] = value }
-        }
-        return fields
-    }
-
-    private static func decode(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        return try? URLEncodedFormDecoder().decode(Form.self, from: text)
     }
 }

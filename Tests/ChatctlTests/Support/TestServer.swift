@@ -31,18 +31,18 @@ struct TestServer {
         return config
     }
 
-    static func makeServer(_ config: AppConfig) async throws -> ChatServer {
+    static func makeServer(_ config: AppConfig) async throws -> ServerContext {
         var logger = Logger(label: "test")
         logger.logLevel = config.logLevel
         let secret = try SecretKeyStore.resolve(config, logger: logger)
         let store = try await StoreFactory.open(config, logger: logger)
-        return try await ChatServer(config: config, store: store, secret: secret, logger: logger)
+        return try await ServerContext(config: config, store: store, secret: secret, logger: logger)
     }
 
     /// Runs `body` against a live server; the server shuts down gracefully afterwards.
     static func run<T: Sendable>(
         _ config: AppConfig = TestServer.config(),
-        _ body: @Sendable (ChatServer, LiveClient) async throws -> T
+        _ body: @Sendable (ServerContext, LiveClient) async throws -> T
     ) async throws -> T {
         let server = try await makeServer(config)
         let app = buildApplication(server)

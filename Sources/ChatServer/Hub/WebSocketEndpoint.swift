@@ -12,12 +12,14 @@ import NIOWebSocket
 /// `ChatWebSocketHandler`. After the upgrade a connection holds no Swift task, only channel handlers:
 /// an idle socket then costs a few KB instead of a suspended task stack (~20 KB each, measured).
 struct WebSocketEndpoint: Sendable {
-    let server: ChatServer
+    let server: ServerContext
+    private let authorizer: RequestAuthorizer
     private let shared: ChatWebSocketHandler.Shared
     static let replayPageSize = 500
 
-    init(server: ChatServer) {
+    init(server: ServerContext) {
         self.server = server
+        authorizer = RequestAuthorizer(server: server)
         shared = ChatWebSocketHandler.Shared(server: server)
     }
 
@@ -57,35 +59,33 @@ struct WebSocketEndpoint: Sendable {
 
     /// Async only because the session's user is looked up in the store.
     func decide(_ request: UpgradeRequest, logger: Logger) async -> Decision {
-        let (path, query) = Self.split(request.target)
-        guard path == "/ws" else { return .refuse(.init(status: .notFound, message: "not a WebSocket endpoint; use /ws")) }
-        let verdict = server.origins.checkOrigin(secFetchSite: request.secFetchSite, origin: request.origin, host: request.host)
+        guard let target = URLComponents(string: request.target) else {
+            return .refuse(.init(status: .badRequest, message: "the request target is not a URL path"))
+        }
+        guard target.path == "/ws" else { return .refuse(.init(status: .notFound, message: "not a WebSocket endpoint; use /ws")) }
+        let verdict = await authorizer.authorize(.init(
+            method: .get, path: target.path, cookieHeaders: request.cookieHeaders, origin: request.origin,
+            secFetchSite: request.secFetchSite, host: request.host, isUpgrade: true))
         if case .crossOrigin(let why) = verdict {
             logger.notice("WebSocket refused", metadata: ["why": "\(why)"])
             return .refuse(.init(status: .forbidden, message: "cross-origin WebSocket refused"))
         }
         var since: ObjectId?
-        if let text = query["since"], !text.isEmpty {
+        if let text = target.queryItems?.first(where: { $0.name == "since" })?.value, !text.isEmpty {
             guard let id = ObjectId(hex: text) else {
                 return .refuse(.init(status: .badRequest, message: "since must be a message id (24 hex digits)"))
             }
             since = id
         }
-        let cookies = request.cookieHeaders.flatMap { $0.split(separator: ";") }
-        let sessionCookie = cookies.lazy.compactMap { pair -> String? in
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == SessionCookie.name else { return nil }
-            return String(parts[1]).trimmingCharacters(in: .whitespaces)
-        }.first
-        let user: UserRecord?
-        do {
-            user = try await server.user(fromCookie: sessionCookie)
-        } catch {
+        switch verdict {
+        case .allowed(let user?):
+            logger.info("GET /ws 101", metadata: ["user": "\(user.login)"])
+            return .accept(login: user.login, since: since)
+        case .storeUnavailable:
             return .refuse(.init(status: .serviceUnavailable, message: "store unavailable"))
+        case .allowed(nil), .needsLogin, .crossOrigin:
+            return .refuse(.init(status: .unauthorized, message: "log in first"))
         }
-        guard let user else { return .refuse(.init(status: .unauthorized, message: "log in first")) }
-        logger.info("GET /ws 101", metadata: ["user": "\(user.login)"])
-        return .accept(login: user.login, since: since)
     }
 
     /// On the channel's loop, once the upgrade response is out: registers the connection and installs its handler.
@@ -114,7 +114,7 @@ struct WebSocketEndpoint: Sendable {
     }
 
     /// Everything stored after `since`, in order, then live: the hub holds live events back meanwhile.
-    private static func replay(server: ChatServer, after since: ObjectId, to connection: HubConnection) async throws {
+    private static func replay(server: ServerContext, after since: ObjectId, to connection: HubConnection) async throws {
         var cursor = since
         var floor: ChatMessage?
         do {
@@ -137,17 +137,5 @@ struct WebSocketEndpoint: Sendable {
     /// Frames above the message limit still get a polite error; far above it the socket closes (1009).
     static func frameLimit(_ config: AppConfig) -> Int {
         max(config.maxMessageBytes * 4, 64 * 1024)
-    }
-
-    static func split(_ target: String) -> (path: String, query: [String: String]) {
-        guard let mark = target.firstIndex(of: "?") else { return (target, [:]) }
-        var query: [String: String] = [:]
-        for pair in target[target.index(after: mark)...].split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
-            if query[name] == nil { query[name] = value }
-        }
-        return (String(target[..<mark]), query)
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 import Logging
 
 /// Everything the routes and the WebSocket handler share, built once per server.
-public struct ChatServer: Sendable {
+public struct ServerContext: Sendable {
     public let config: AppConfig
     public let store: any ChatStore
     public let hub: ChatHub

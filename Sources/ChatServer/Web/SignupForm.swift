@@ -1,0 +1,6 @@
+/// `POST /signin`: the original's three fields.
+struct SignupForm: Decodable {
+    var login: String?
+    var email: String?
+    var password: String?
+}
