@@ -148,10 +148,10 @@ public struct ConfigCheck: Sendable {
     }
 
     static func checkMongoURI(_ uri: String) -> CheckItem {
-        if let problem = MongoURICheck.problem(uri) {
+        if let problem = MongoURI.problem(uri) {
             return CheckItem("MONGO_HOST", .fail, problem, fix: "use mongodb://[user:password@]host[:port][,host…][/database][?options]")
         }
-        return CheckItem("MONGO_HOST", .ok, "\(MongoURICheck.redacted(uri)) parses")
+        return CheckItem("MONGO_HOST", .ok, "\(MongoURI.redacted(uri)) parses")
     }
 
     func checkStore(_ config: AppConfig) async -> [CheckItem] {

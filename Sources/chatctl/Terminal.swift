@@ -28,7 +28,6 @@ enum Terminal {
         let input = tty >= 0 ? tty : STDIN_FILENO
         let output = tty >= 0 ? tty : STDERR_FILENO
         defer { if tty >= 0 { close(tty) } }
-        writeAll(output, text)
         var original = termios()
         let changed = !echo && tcgetattr(input, &original) == 0
         if changed {
@@ -38,6 +37,8 @@ enum Terminal {
             PromptRestore.set(descriptor: input, original)
             tcsetattr(input, TCSAFLUSH, &silent)
         }
+        // Echo goes off before the prompt appears, so nothing typed after the prompt is ever shown.
+        writeAll(output, text)
         defer {
             if changed {
                 tcsetattr(input, TCSAFLUSH, &original)

@@ -55,23 +55,6 @@ import Testing
         #expect(EditDistance.between("PORT", "PORT") == 0)
     }
 
-    @Test(arguments: ["mongodb://127.0.0.1:27017", "mongodb://localhost", "mongodb://u:p@a.example.com:27017,b.example.com:27018/chat?replicaSet=rs0",
-                      "mongodb+srv://cluster0.example.com/chat", "mongodb://[::1]:27017/", "mongodb://%2Ftmp%2Fmongodb-27017.sock"])
-    func goodMongoURIs(uri: String) {
-        #expect(MongoURICheck.problem(uri) == nil)
-    }
-
-    @Test(arguments: ["http://localhost", "mongodb://", "mongodb://host:notaport", "mongodb://host:70000", "mongodb://a,,b",
-                      "mongodb+srv://a.example.com:27017", "mongodb://@host", "mongodb://ho st"])
-    func badMongoURIs(uri: String) {
-        #expect(MongoURICheck.problem(uri) != nil)
-    }
-
-    @Test func redactsPasswords() {
-        #expect(MongoURICheck.redacted("mongodb://user:secret@host/db") == "mongodb://user:***@host/db")
-        #expect(MongoURICheck.redacted("mongodb://host/db") == "mongodb://host/db")
-    }
-
     @Test func portProbe() throws {
         // A port we hold ourselves is in use.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

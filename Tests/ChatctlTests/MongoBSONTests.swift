@@ -87,10 +87,7 @@ struct MongoBSONTests {
         #expect(codes == [11000, 121])
     }
 
-    @Test func redactsCredentialsFromURIs() {
-        #expect(MongoURIInfo.redacted("mongodb://user:s3cret@db1:27017,db2/chat?replicaSet=rs") == "mongodb://db1:27017,db2/chat?replicaSet=rs")
-        #expect(MongoURIInfo.redacted("mongodb://db1:27017/") == "mongodb://db1:27017/")
-        #expect(MongoURIInfo.redacted("mongodb+srv://u:p%40ss@cluster.example.com/") == "mongodb+srv://cluster.example.com/")
+    @Test func driverMessagesAreScrubbedOfTheURIsPassword() {
         let info = MongoURIInfo(hosts: "db1", secrets: ["s3cret"])
         #expect(info.scrub("auth failed for s3cret\nagain") == "auth failed for *** again")
     }

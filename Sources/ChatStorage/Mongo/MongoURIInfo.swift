@@ -9,15 +9,6 @@ struct MongoURIInfo: Sendable {
     /// The URI's password, if any, to scrub from anything the driver says.
     var secrets: [String]
 
-    /// Removes `user:pass@` from a URI string: for messages about a URI libmongoc could not parse.
-    static func redacted(_ uri: String) -> String {
-        guard let scheme = uri.range(of: "://") else { return "<unparseable URI>" }
-        let rest = uri[scheme.upperBound...]
-        let authority = rest.prefix(while: { $0 != "/" && $0 != "?" })
-        guard let at = authority.lastIndex(of: "@") else { return uri }
-        return String(uri[..<scheme.upperBound]) + String(rest[rest.index(after: at)...])
-    }
-
     func scrub(_ text: String) -> String {
         var result = text.replacingOccurrences(of: "\n", with: " ")
         for secret in secrets where !secret.isEmpty {

@@ -1,14 +1,11 @@
-import ChatConfig
 import Foundation
-import Logging
-import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
-enum MongoURICheck {
+/// `MONGO_HOST`: a `mongodb://` or `mongodb+srv://` connection string, checked and shown without its
+/// password. The one parser of its shape and the one redactor, for the loader, `chatctl check` and the store
+/// (libmongoc parses it again to connect).
+public enum MongoURI {
     /// Why `uri` is not a usable MongoDB connection string, or nil.
-    static func problem(_ uri: String) -> String? {
+    public static func problem(_ uri: String) -> String? {
         let scheme: String
         if uri.hasPrefix("mongodb://") { scheme = "mongodb://" } else if uri.hasPrefix("mongodb+srv://") { scheme = "mongodb+srv://" } else {
             return "not a MongoDB URI (must start with mongodb:// or mongodb+srv://)"
@@ -56,12 +53,24 @@ enum MongoURICheck {
     }
 
     /// The URI with any password replaced by ***.
-    static func redacted(_ uri: String) -> String {
+    public static func redacted(_ uri: String) -> String {
         guard let schemeEnd = uri.range(of: "://"), let at = uri.range(of: "@", options: .backwards),
             at.lowerBound > schemeEnd.upperBound
         else { return uri }
         let credentials = uri[schemeEnd.upperBound..<at.lowerBound]
         guard let colon = credentials.firstIndex(of: ":") else { return uri }
         return String(uri[..<colon]) + ":***" + String(uri[at.lowerBound...])
+    }
+
+    /// The percent-encoded password as written in the URI, to scrub it from messages; found even in a URI
+    /// that is otherwise malformed.
+    public static func rawPassword(in uri: String) -> String? {
+        guard let scheme = uri.range(of: "://") else { return nil }
+        let authority = uri[scheme.upperBound...].prefix(while: { $0 != "/" && $0 != "?" })
+        guard let at = authority.lastIndex(of: "@") else { return nil }
+        let userInfo = authority[..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return nil }
+        let password = userInfo[userInfo.index(after: colon)...]
+        return password.isEmpty ? nil : String(password)
     }
 }
