@@ -1,3 +1,4 @@
+import ChatModel
 import ChatConfig
 import Foundation
 
@@ -41,9 +42,9 @@ public enum EnvTemplate {
         guard fd >= 0 else {
             let code = errno
             if code == EEXIST {
-                throw AdminError("\(path) already exists; it was left unchanged", fix: "remove it first, or write elsewhere with --path")
+                throw FixableError("\(path) already exists; it was left unchanged", fix: "remove it first, or write elsewhere with --path")
             }
-            throw AdminError("cannot create \(path): \(String(cString: strerror(code)))", fix: "choose a writable --path")
+            throw FixableError("cannot create \(path): \(String(cString: strerror(code)))", fix: "choose a writable --path")
         }
         defer { close(fd) }
         let output = FileDescriptorOutput(fd: fd)
@@ -52,7 +53,7 @@ public enum EnvTemplate {
             try output.finish()
         } catch {
             unlink(path)
-            throw AdminError("cannot write \(path): \(error)", fix: "check the disk and try again")
+            throw FixableError("cannot write \(path): \(error)", fix: "check the disk and try again")
         }
     }
 }

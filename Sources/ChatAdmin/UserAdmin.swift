@@ -16,10 +16,10 @@ public struct UserAdmin: Sendable {
 
     /// Checks what can be checked before asking for a password, so nobody types one for nothing.
     public func precheckAdd(login: String, email: String) async throws {
-        do { try Credentials.validateLogin(login) } catch { throw AdminError("invalid login '\(login.prefix(64))': \(error)", fix: "choose another login") }
-        do { try Credentials.validateEmail(email) } catch { throw AdminError("invalid email '\(email.prefix(254))': \(error)", fix: "give a valid --email") }
+        do { try Credentials.validateLogin(login) } catch { throw FixableError("invalid login '\(login.prefix(64))': \(error)", fix: "choose another login") }
+        do { try Credentials.validateEmail(email) } catch { throw FixableError("invalid email '\(email.prefix(254))': \(error)", fix: "give a valid --email") }
         if try await store.user(login: login) != nil {
-            throw AdminError("login '\(login)' is taken", fix: "choose another login, or `chatctl user passwd \(login)` to reset its password")
+            throw FixableError("login '\(login)' is taken", fix: "choose another login, or `chatctl user passwd \(login)` to reset its password")
         }
     }
 
@@ -32,9 +32,9 @@ public struct UserAdmin: Sendable {
         do {
             try await store.createUser(record)
         } catch StoreError.loginTaken(let taken) {
-            throw AdminError("login '\(taken)' is taken", fix: "choose another login")
+            throw FixableError("login '\(taken)' is taken", fix: "choose another login")
         } catch StoreError.emailTaken(let taken) {
-            throw AdminError("email '\(taken)' is already registered", fix: "use another --email")
+            throw FixableError("email '\(taken)' is already registered", fix: "use another --email")
         }
         return record
     }
@@ -46,7 +46,7 @@ public struct UserAdmin: Sendable {
     /// The user, or an error saying there is none.
     public func existing(_ login: String) async throws -> UserRecord {
         guard let user = try await store.user(login: login) else {
-            throw AdminError("no user '\(login.prefix(64))'", fix: "check the login with `chatctl user list`")
+            throw FixableError("no user '\(login.prefix(64))'", fix: "check the login with `chatctl user list`")
         }
         return user
     }
@@ -56,19 +56,19 @@ public struct UserAdmin: Sendable {
         try Self.validatePassword(password)
         let hash = try await hasher.hash(password)
         guard try await store.setPassword(userID: user.id, password: hash) else {
-            throw AdminError("user '\(login)' was removed meanwhile", fix: "add it again with `chatctl user add`")
+            throw FixableError("user '\(login)' was removed meanwhile", fix: "add it again with `chatctl user add`")
         }
     }
 
     /// Removes the account; its messages stay in history.
     public func remove(login: String) async throws {
         guard try await store.removeUser(login: login) else {
-            throw AdminError("no user '\(login.prefix(64))'", fix: "check the login with `chatctl user list`")
+            throw FixableError("no user '\(login.prefix(64))'", fix: "check the login with `chatctl user list`")
         }
     }
 
     public static func validatePassword(_ password: String) throws {
-        do { try Credentials.validatePassword(password) } catch { throw AdminError("password refused: \(error)", fix: "choose another password") }
+        do { try Credentials.validatePassword(password) } catch { throw FixableError("password refused: \(error)", fix: "choose another password") }
     }
 
     // MARK: output

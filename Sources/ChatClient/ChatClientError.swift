@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 
 /// Everything that stops a terminal client, each one line that says what and how to fix.
@@ -10,22 +11,25 @@ public enum ChatClientError: Error, CustomStringConvertible, Equatable {
     case refused(url: String, detail: String)
     case connectionLost(url: String, detail: String)
 
-    public var description: String {
+    public var description: String { problem.description }
+
+    /// What went wrong and how to fix it.
+    public var problem: FixableError {
         switch self {
         case .badURL(let text, let why):
-            "bad URL \(text.debugDescription): \(why); use e.g. --url http://127.0.0.1:8080"
+            FixableError("bad URL \(text.debugDescription): \(why)", fix: "use e.g. --url http://127.0.0.1:8080")
         case .wrongCredentials(let login, let url):
-            "\(url) refused the log-in of \(login.debugDescription): wrong login or password; check --user and the password"
+            FixableError("\(url) refused the log-in of \(login.debugDescription): wrong login or password", fix: "check --user and the password")
         case .unreachable(let url, let reason):
-            "cannot reach \(url): \(reason); is `chatctl serve` running there? (check --url)"
+            FixableError("cannot reach \(url): \(reason)", fix: "is `chatctl serve` running there? (check --url)")
         case .notAChatServer(let url, let detail):
-            "\(url) does not look like a chatctl server (\(detail)); check --url"
+            FixableError("\(url) does not look like a chatctl server (\(detail))", fix: "check --url")
         case .timedOut(let url, let what):
-            "\(url) did not answer \(what) in time; check --url and the network"
+            FixableError("\(url) did not answer \(what) in time", fix: "check --url and the network")
         case .refused(let url, let detail):
-            "\(url) refused the WebSocket (\(detail)); check --url and that the account can chat"
+            FixableError("\(url) refused the WebSocket (\(detail))", fix: "check --url and that the account can chat")
         case .connectionLost(let url, let detail):
-            "lost the connection to \(url) (\(detail))"
+            FixableError("lost the connection to \(url) (\(detail))", fix: "")
         }
     }
 

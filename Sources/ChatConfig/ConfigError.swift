@@ -1,13 +1,14 @@
-/// A setting that is wrong: which one, what is wrong with it, and how to fix it.
-public struct ConfigError: Error, CustomStringConvertible, Equatable {
-    public var variable: String
-    public var message: String
-    public var fix: String
-    public var description: String { "\(variable): \(message); \(fix)" }
+import ChatModel
 
+/// A setting that is wrong: which one, what is wrong with it, and how to fix it.
+public typealias ConfigError = FixableError
+
+extension FixableError {
     public init(variable: String, message: String, fix: String) {
-        self.variable = variable
-        self.message = message
-        self.fix = fix
+        self.init(message, fix: fix, subject: variable)
     }
+
+    /// The setting a configuration error is about.
+    public var variable: String { subject ?? "" }
+    public var message: String { what }
 }

@@ -1,3 +1,4 @@
+import ChatModel
 import ArgumentParser
 import ChatAdmin
 
@@ -30,7 +31,7 @@ struct ConfigInitCommand: ParsableCommand {
         }
         do {
             try EnvTemplate.writeNew(path: path)
-        } catch let error as AdminError {
+        } catch let error as FixableError {
             throw fail(error.description)
         }
         print("wrote \(path) with a new SECRET_KEY; review it, then run `chatctl check`")

@@ -1,3 +1,4 @@
+import ChatModel
 import ChatAdmin
 import ArgumentParser
 import ChatConfig
@@ -31,7 +32,7 @@ extension ConfigOptions {
             let result = try await body(config, store)
             await store.close()
             return result
-        } catch let error as AdminError {
+        } catch let error as FixableError {
             await store.close()
             throw fail(error.description)
         } catch let error as ExitCode {

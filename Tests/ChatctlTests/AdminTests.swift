@@ -105,10 +105,10 @@ import Testing
         let store = try await makeSQLiteStore()
         let admin = UserAdmin(store: store, bcryptCost: 4)
         try await admin.add(login: "alice", email: "alice@example.com", password: "long enough")
-        await #expect(throws: AdminError.self) { try await admin.add(login: "ALICE", email: "x@example.com", password: "long enough") }
-        await #expect(throws: AdminError.self) { try await admin.add(login: "bob", email: "not-an-email", password: "long enough") }
-        await #expect(throws: AdminError.self) { try await admin.add(login: "bob", email: "bob@example.com", password: "short") }
-        await #expect(throws: AdminError.self) { try await admin.add(login: "bob", email: "bob@example.com", password: String(repeating: "x", count: 73)) }
+        await #expect(throws: FixableError.self) { try await admin.add(login: "ALICE", email: "x@example.com", password: "long enough") }
+        await #expect(throws: FixableError.self) { try await admin.add(login: "bob", email: "not-an-email", password: "long enough") }
+        await #expect(throws: FixableError.self) { try await admin.add(login: "bob", email: "bob@example.com", password: "short") }
+        await #expect(throws: FixableError.self) { try await admin.add(login: "bob", email: "bob@example.com", password: String(repeating: "x", count: 73)) }
         #expect(try await admin.list().map(\.login) == ["alice"])
         let json = UserAdmin.json(try await admin.list())
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])

@@ -1,4 +1,4 @@
-import ChatModel
+@testable import ChatModel
 @testable import ChatAuth
 @testable import ChatServer
 import Foundation
