@@ -31,11 +31,11 @@ struct HistoryExportCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
     var out: String?
 
-    @Option(help: ArgumentHelp("Only messages at or after this time.", valueName: "time"))
-    var since: String?
+    @Option(help: ArgumentHelp("Only messages at or after this time.", valueName: "time"), transform: Self.time)
+    var since: TimeSpec?
 
-    @Option(help: ArgumentHelp("Only messages before this time.", valueName: "time"))
-    var until: String?
+    @Option(help: ArgumentHelp("Only messages before this time.", valueName: "time"), transform: Self.time)
+    var until: TimeSpec?
 
     @Option(help: ArgumentHelp("Only messages sent by this login.", valueName: "login"))
     var user: String?
@@ -48,20 +48,23 @@ struct HistoryExportCommand: AsyncParsableCommand {
 
     @OptionGroup var config: ConfigOptions
 
+    /// ArgumentParser names the option and the value; this says what it should have been.
+    static func time(_ text: String) throws -> TimeSpec {
+        guard let time = TimeSpec(text) else { throw ValidationError("it is not \(TimeSpec.help)") }
+        return time
+    }
+
     func validate() throws {
-        if let since, TimeSpec.parse(since) == nil { throw ValidationError("--since '\(since)' is not \(TimeSpec.help)") }
-        if let until, TimeSpec.parse(until) == nil { throw ValidationError("--until '\(until)' is not \(TimeSpec.help)") }
         if out == "" { throw ValidationError("--out needs a file name") }
         let now = Date()
-        if let since, let until, let from = TimeSpec.parse(since, now: now), let to = TimeSpec.parse(until, now: now), from >= to {
-            throw ValidationError("--since \(since) is not before --until \(until): nothing could match")
+        if let from = since?.date(now: now), let to = until?.date(now: now), from >= to {
+            throw ValidationError("--since \(ISO8601Millis.format(from)) is not before --until \(ISO8601Millis.format(to)): nothing could match")
         }
     }
 
     func run() async throws {
         let now = Date()
-        let filter = MessageFilter(since: since.flatMap { TimeSpec.parse($0, now: now) },
-                                   until: until.flatMap { TimeSpec.parse($0, now: now) }, user: user)
+        let filter = MessageFilter(since: since?.date(now: now), until: until?.date(now: now), user: user)
         signal(SIGPIPE, SIG_IGN)
         try await config.withStore { _, store in
             let output: any ByteOutput
