@@ -277,7 +277,6 @@ import Testing
     }
 }
 
-
 extension CLISandbox {
     /// Creates the sandbox's SQLite store (DATA_DIR/chat.sqlite) holding `messages`.
     func seed(_ messages: [ChatMessage]) async throws {
@@ -286,92 +285,5 @@ extension CLISandbox {
         try await store.prepare()
         try await store.appendMessages(messages)
         await store.close()
-    }
-}
-
-/// The CLI against MongoDB (MONGO_HOST), when a test server is available.
-@Suite struct CLIMongoTests {
-    @Test(.enabled(if: MongoTestEnvironment.uri != nil || MongoTestEnvironment.isCI, MongoTestEnvironment.skipReason))
-    func importExportAndUsersOnMongo() async throws {
-        let uri = try #require(MongoTestEnvironment.uri)
-        let database = MongoTestEnvironment.uniqueDatabaseName()
-        let sqlite = try CLISandbox()
-        let messages = sampleMessages(count: 1500, beyondYear9999: false)
-        try await sqlite.seed(messages)
-        let exported = try await sqlite.run(["history", "export", "--out", "from-sqlite.json"])
-        #expect(exported.status == 0)
-
-        let mongo = try CLISandbox()
-        let env = ["MONGO_HOST": uri, "MONGO_DB_NAME": database, "MAX_MESSAGE_BYTES": "1048576"]
-        let first = try await mongo.run(["history", "import", sqlite.path("from-sqlite.json")], environment: env)
-        #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stderr.hasSuffix("1500 read, 1500 inserted, 0 skipped as duplicates, 0 replaced, 0 rejected\n"), "\(first.stderr)")
-        let again = try await mongo.run(["history", "import", sqlite.path("from-sqlite.json")], environment: env)
-        #expect(again.stderr.hasSuffix("1500 read, 0 inserted, 1500 skipped as duplicates, 0 replaced, 0 rejected\n"), "\(again.stderr)")
-        let back = try await mongo.run(["history", "export"], environment: env)
-        #expect(back.stdoutBytes == (try Data(contentsOf: URL(fileURLWithPath: sqlite.path("from-sqlite.json")))))
-
-        let add = try await mongo.run(["user", "add", "alice", "--email", "alice@example.com", "--password-stdin"], stdin: "long enough\n", environment: env)
-        #expect(add.status == 0, "\(add.stderr)")
-        #expect(try await mongo.run(["user", "add", "alice", "--email", "b@example.com", "--password-stdin"], stdin: "long enough\n", environment: env).status == 1)
-        let list = try await mongo.run(["user", "list", "--json"], environment: env)
-        #expect(list.stdout.contains("\"login\":\"alice\""))
-        let check = try await mongo.run(["check", "--json"], environment: env.merging(["PORT": "65003"]) { $1 })
-        #expect(check.status == 0, "\(check.stdout)")
-        #expect(try await mongo.run(["user", "remove", "alice", "--yes"], environment: env).status == 0)
-
-        let store = try MongoStore(uri: uri, database: database, threads: 1, logger: Logger(label: "test"))
-        try await store.dropDatabase()
-        await store.close()
-    }
-}
-
-/// The password prompts on a real (pseudo-)terminal: asked twice, never echoed.
-@Suite struct CLITerminalTests {
-    static let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
-    func onTerminal(_ sandbox: CLISandbox, _ answers: [String], _ arguments: [String]) async throws -> (Int32, String) {
-        let python = try #require(Self.python)
-        return try await offThePool { try Self.runOnTerminal(python: python, sandbox, answers, arguments) }
-    }
-
-    static func runOnTerminal(python: String, _ sandbox: CLISandbox, _ answers: [String], _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [TestPaths.packageRoot.appendingPathComponent("Tests/ChatctlTests/Support/pty_run.py").path] + answers + ["--", TestPaths.chatctlBinary.path] + arguments
-        process.currentDirectoryURL = sandbox.directory
-        process.environment = sandbox.environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
-
-    @Test(.enabled(if: python != nil, "python3 runs the pseudo-terminal"))
-    func passwordPromptsDoNotEcho() async throws {
-        let sandbox = try CLISandbox()
-        let secret = "typed-on-a-tty-1"
-        let (status, shown) = try await onTerminal(sandbox, ["Password for zed:", secret, "Again:", secret],
-                                             ["user", "add", "zed", "--email", "zed@example.com"])
-        #expect(status == 0, "\(shown)")
-        #expect(shown.contains("Password for zed:"))
-        #expect(shown.contains("Again:"))
-        #expect(shown.contains("added user zed"))
-        #expect(!shown.contains(secret), "the password was echoed: \(shown)")
-
-        let (mismatch, shown2) = try await onTerminal(sandbox, ["Password for zed:", "first-password", "Again:", "other-password",
-                                                          "Password for zed:", "third-password", "Again:", "third-password"],
-                                                ["user", "passwd", "zed"])
-        #expect(mismatch == 0, "\(shown2)")
-        #expect(shown2.contains("the passwords differ"))
-        #expect(!shown2.contains("third-password") && !shown2.contains("first-password"))
-
-        let (declined, shown3) = try await onTerminal(sandbox, ["[y/N]", "n"], ["user", "remove", "zed"])
-        #expect(declined == 1)
-        #expect(shown3.contains("not removed"))
-        let (confirmed, _) = try await onTerminal(sandbox, ["[y/N]", "y"], ["user", "remove", "zed"])
-        #expect(confirmed == 0)
     }
 }

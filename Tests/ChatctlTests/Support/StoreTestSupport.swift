@@ -1,3 +1,4 @@
+@testable import ChatAdmin
 @testable import ChatModel
 @testable import ChatServer
 @testable import ChatStorage
@@ -120,4 +121,61 @@ func standaloneWriter(_ store: any ChatStore, metrics: ChatMetrics, maxBatch: In
     MessageWriter(store: store, hub: ChatHub(metrics: metrics, outboundBufferBytes: 1 << 20), metrics: metrics,
                   logger: Logger(label: "chatctl.test.writer"), maxBatch: maxBatch, broadcastsCommits: broadcastsCommits,
                   committed: committed)
+}
+
+/// A fresh directory under the system temp dir, unique per call (tests run in parallel).
+func makeTemporaryDirectory(_ label: String = "chatctl-test") throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Closes a store made by `makeSQLiteStore` and deletes its directory.
+func dispose(_ store: SQLiteStore) async {
+    await store.close()
+    try? FileManager.default.removeItem(atPath: (store.path as NSString).deletingLastPathComponent)
+}
+
+func makeSQLiteStore() async throws -> SQLiteStore {
+    let dir = try makeTemporaryDirectory("chatctl-store")
+    let store = try SQLiteStore(path: dir.appendingPathComponent("chat.sqlite").path)
+    try await store.prepare()
+    return store
+}
+
+/// Messages that exercise every corner of the format: escapes, unicode, dates before 1970 and after 9999,
+/// identical timestamps, the largest message. `beyondYear9999: false` leaves out dates after 9999, which real
+/// MongoDB stores but the Python test server (SecantusDB) cannot decode.
+func sampleMessages(count: Int = 2500, beyondYear9999: Bool = true) -> [ChatMessage] {
+    let generator = ObjectIdGenerator()
+    let texts = ["hi", "quote \" backslash \\ slash /", "line\nbreak\ttab\r", "\u{1}\u{1F}\u{7F}", "é 漢字 😀 👩‍👩‍👧", "\u{2028}\u{2029}",
+                 "<script>alert('x')</script>", String(repeating: "long ", count: 819)]
+    let special: [Int64] = [-62_135_596_800_000, -1, 0, 253_402_300_799_999]
+        + (beyondYear9999 ? [253_402_300_800_000, 4_000_000_000_000_000] : [-2_000_000, -86_400_000])
+    var messages: [ChatMessage] = []
+    for index in 0..<count {
+        let ms = index < special.count ? special[index] : 1_795_546_800_000 + Int64(index / 3) * 250  // ties of three
+        let time = Date(millisecondsSince1970: ms)
+        messages.append(ChatMessage(id: generator.next(at: Date(timeIntervalSince1970: 1_795_546_800 + Double(index))),
+                                    user: ["alice", "bob", "çarol"][index % 3], text: texts[index % texts.count] + " #\(index)", time: time))
+    }
+    return messages
+}
+
+/// Exports everything from `source` and imports it into an empty `destination`, then checks both hold exactly
+/// the same history. Takes any two stores: SQLite → SQLite here, SQLite ↔ MongoDB where MongoDB is available.
+func expectExactRoundTrip(from source: any ChatStore, to destination: any ChatStore, format: ExtendedJSONFormat, array: Bool) async throws {
+    let before = try await HistoryRoundTrip.allMessages(source)
+    let summary = try await HistoryRoundTrip.copy(from: source, to: destination, format: format, array: array)
+    #expect(summary.read == before.count)
+    #expect(summary.rejected == 0)
+    #expect(summary.inserted + summary.duplicates == before.count)
+    let after = try await HistoryRoundTrip.allMessages(destination)
+    #expect(after.count == before.count)
+    #expect(after == before)
+    // Running it again changes nothing.
+    let again = try await HistoryRoundTrip.copy(from: source, to: destination, format: format, array: array)
+    #expect(again.inserted == 0)
+    #expect(again.duplicates == before.count)
+    #expect(try await HistoryRoundTrip.allMessages(destination) == before)
 }
