@@ -39,6 +39,21 @@ struct TestServer {
         return try await ServerContext(config: config, store: store, secret: secret, logger: logger)
     }
 
+    /// A server context without the HTTP server, for tests that drive its WebSocket handler on embedded channels:
+    /// `body` runs on the caller's actor (an `EmbeddedEventLoop` is bound to one thread, and the context's hub keeps
+    /// the loops it saw), nothing of it is started, and its store is closed and its data directory removed afterwards.
+    static func withContext(
+        _ config: AppConfig = TestServer.config(),
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (ServerContext) throws -> Void
+    ) async throws {
+        let server = try await makeServer(config)
+        let result = Result { try body(server) }
+        await server.store.close()
+        try? FileManager.default.removeItem(atPath: config.dataDirectory)
+        try result.get()
+    }
+
     /// Runs `body` against a live server; the server shuts down gracefully afterwards.
     static func run<T: Sendable>(
         _ config: AppConfig = TestServer.config(),
