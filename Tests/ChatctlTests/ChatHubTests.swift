@@ -123,6 +123,28 @@ struct ChatHubTests {
         #expect(hub.connectionCount == 1)
     }
 
+    @Test func aRegistrationThatFailsIsNeitherAJoinNorALeave() throws {
+        let room = EmbeddedChatLoop()
+        defer { room.finish() }
+        let metrics = ChatMetrics()
+        let hub = makeHub(metrics)
+        let ann = try room.connect(hub, as: "ann")
+        room.run()
+        try Self.drain([ann])
+
+        // The client went away before the upgraded channel was handed over: a socket channel then refuses
+        // options (ChannelError.ioOnClosedChannel), which an EmbeddedChannel does only when told to.
+        let gone = try room.openChannel(WebSocketFrameEncoder())
+        gone.allowOptionsWhenClosed = false
+        gone.close(promise: nil)
+        #expect(throws: ChannelError.self) { try hub.register(login: "ben", channel: gone, replaying: false) }
+        room.run()
+        #expect(try ann.readFrames().isEmpty, "the room never heard ben join, so it hears no leave")
+        #expect(hub.onlineUsers == ["ann"])
+        #expect(hub.connectionCount == 1)
+        #expect(metrics.connectionsTotal.load(ordering: .relaxed) == 1)
+    }
+
     // MARK: slow clients
 
     @Test func aConnectionStillUnwritableWhenABatchComesIsCutOffAndTheOthersGoOn() throws {

@@ -73,7 +73,9 @@ public final class ChatHub: Sendable {
                 ChannelOptions.writeBufferWaterMark, value: .init(low: outboundBufferBytes / 2, high: outboundBufferBytes))
             state = ConnectionState(id: id, login: login, channel: channel, context: context)
         } catch {
-            leave(login: login)
+            // Not announced yet (the join comes last), so not taken back either: a leave here would tell the
+            // room that someone it never saw join has left.
+            _ = registryLeave(login)
             throw error
         }
         if replaying { state.replay = ReplayState() }
