@@ -1,3 +1,4 @@
+@testable import ChatModel
 @testable import ChatAuth
 @testable import ChatServer
 import Foundation

@@ -6,7 +6,6 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-
 /// A TLS-terminating proxy in front of a plain test server (as a load balancer fronts production), with a
 /// throwaway self-signed certificate for `localhost` made by the openssl command.
 final class TLSProxy: Sendable {
@@ -98,12 +97,4 @@ final class TLSProxy: Sendable {
     func close() {
         channel.close(promise: nil)
     }
-}
-
-final class RelayCounter: Sendable {
-    private let state = NIOLockedValueBox((count: 0, frozenBelow: 0))
-
-    func next() -> Int { state.withLockedValue { state in state.count += 1; return state.count } }
-    func freeze() { state.withLockedValue { state in state.frozenBelow = state.count + 1 } }
-    func isFrozen(_ generation: Int) -> Bool { state.withLockedValue { $0.frozenBelow > generation } }
 }
