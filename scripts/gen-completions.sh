@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 swift build --product chatctl
-bin=.build/debug/chatctl
+bin="$(swift build --show-bin-path)/chatctl"
 "$bin" --generate-completion-script bash > completions/chatctl.bash
 "$bin" --generate-completion-script zsh > completions/_chatctl
 "$bin" --generate-completion-script fish > completions/chatctl.fish

@@ -26,6 +26,16 @@ public struct AppConfig: Sendable {
     /// Bytes queued for one WebSocket before it is cut off as too slow.
     public var outboundBufferBytes: Int = 1 << 20
     public var pingInterval: Duration = .seconds(30)
+    /// A request's headers (the first request's too) must arrive within this, its body within `bodyTimeout`.
+    public var headerTimeout: Duration = .seconds(10)
+    public var bodyTimeout: Duration = .seconds(30)
+    /// An idle keep-alive connection is closed after this.
+    public var keepAliveTimeout: Duration = .seconds(60)
+    /// On SIGTERM the server exits within this, whatever its clients do.
+    public var drainTimeout: Duration = .seconds(10)
+    public var maxConnections: Int = 10_000
+    public var maxConnectionsPerAddress: Int = 256
+    public var maxSocketsPerUser: Int = 20
     public var mongoThreads: Int = 4
 
     public init() {}

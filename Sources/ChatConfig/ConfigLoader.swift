@@ -161,6 +161,25 @@ public struct ConfigLoader: Sendable {
                 fail("OUTBOUND_BUFFER_BYTES", "'\(text.prefix(40))' is not a size from 16384 to 1073741824", "use e.g. 1048576")
             }
         }
+        func duration(_ name: String, _ range: ClosedRange<Int64>, _ assign: (Duration) -> Void) {
+            guard let text = resolved.value(name) else { return }
+            if let seconds = DurationParser.seconds(text), range.contains(seconds) { assign(.seconds(seconds)) } else {
+                fail(name, "'\(text.prefix(40))' is not a duration from \(range.lowerBound)s to \(range.upperBound)s", "use e.g. 10s, 2m")
+            }
+        }
+        func count(_ name: String, _ range: ClosedRange<Int>, _ assign: (Int) -> Void) {
+            guard let text = resolved.value(name) else { return }
+            if let value = Int(text), range.contains(value) { assign(value) } else {
+                fail(name, "'\(text.prefix(40))' is not a whole number from \(range.lowerBound) to \(range.upperBound)", "use e.g. \(range.lowerBound * 10)")
+            }
+        }
+        duration("HEADER_TIMEOUT", 1...3600) { config.headerTimeout = $0 }
+        duration("BODY_TIMEOUT", 1...3600) { config.bodyTimeout = $0 }
+        duration("KEEPALIVE_TIMEOUT", 1...86_400) { config.keepAliveTimeout = $0 }
+        duration("DRAIN_TIMEOUT", 1...3600) { config.drainTimeout = $0 }
+        count("MAX_CONNECTIONS", 1...10_000_000) { config.maxConnections = $0 }
+        count("MAX_CONNECTIONS_PER_ADDRESS", 1...10_000_000) { config.maxConnectionsPerAddress = $0 }
+        count("MAX_SOCKETS_PER_USER", 1...100_000) { config.maxSocketsPerUser = $0 }
         return (config, errors)
     }
 

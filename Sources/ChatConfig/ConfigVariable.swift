@@ -27,6 +27,13 @@ public struct ConfigVariable: Sendable {
         .init(name: "RATE_LIMIT", defaultText: "5", help: "messages per second one connection may send, sustained", optional: true),
         .init(name: "RATE_BURST", defaultText: "20", help: "messages one connection may send at once above RATE_LIMIT", optional: true),
         .init(name: "OUTBOUND_BUFFER_BYTES", defaultText: "1048576", help: "bytes queued for one slow WebSocket before it is disconnected", optional: true),
+        .init(name: "HEADER_TIMEOUT", defaultText: "10s", help: "time a client has to send a request's headers, the first request's too", optional: true),
+        .init(name: "BODY_TIMEOUT", defaultText: "30s", help: "time a client has to send a request's body", optional: true),
+        .init(name: "KEEPALIVE_TIMEOUT", defaultText: "60s", help: "how long an idle keep-alive HTTP connection stays open", optional: true),
+        .init(name: "DRAIN_TIMEOUT", defaultText: "10s", help: "on SIGTERM, the longest the server waits for clients before it exits", optional: true),
+        .init(name: "MAX_CONNECTIONS", defaultText: "10000", help: "open connections (HTTP and WebSocket) the server accepts in all", optional: true),
+        .init(name: "MAX_CONNECTIONS_PER_ADDRESS", defaultText: "256", help: "open connections one client address may hold", optional: true),
+        .init(name: "MAX_SOCKETS_PER_USER", defaultText: "20", help: "open WebSockets (tabs, clients) one user may hold", optional: true),
     ]
 
     public static let names: Set<String> = Set(all.map(\.name))

@@ -29,18 +29,34 @@ struct ChatHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     let endpoint: WebSocketEndpoint
     let configuration: HTTP1Channel.Configuration
 
+    let limiter: ConnectionLimiter
+    let timeouts: HTTPConnectionGuard.Timeouts
+
     init(responder: @escaping HTTPChannelHandler.Responder, endpoint: WebSocketEndpoint,
          configuration: HTTP1Channel.Configuration = .init()) {
         self.responder = Self.upgradeRedirectingResponder(responder)
         self.endpoint = endpoint
         self.configuration = configuration
+        let config = endpoint.server.config
+        limiter = endpoint.server.connections
+        timeouts = .init(header: TimeAmount(config.headerTimeout), body: TimeAmount(config.bodyTimeout),
+                         keepAlive: TimeAmount(config.keepAliveTimeout))
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            let address = channel.remoteAddress?.ipAddress ?? "unknown"
+            switch limiter.admit(address: address) {
+            case .admitted:
+                channel.closeFuture.whenComplete { _ in limiter.release(address: address) }
+            case .tooManyInAll, .tooManyFromAddress:
+                try channel.pipeline.syncOperations.addHandler(ConnectionRefusalHandler())
+                return Value(upgradeResult: channel.eventLoop.makeFailedFuture(ConnectionRefused()), channel: channel)
+            }
             // NIO keeps each channel's last receive buffer for reuse, sized by this allocator (2 KB by default):
             // most sockets are idle WebSockets, so start small and let busy ones grow.
             try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveSizes)
+            let connectionGuard = NIOLoopBound(HTTPConnectionGuard(timeouts: timeouts, logger: logger), eventLoop: channel.eventLoop)
             // Set by shouldUpgrade, read by the upgrade or not-upgraded handler, all on this channel's loop.
             let decision = NIOLoopBoundBox<WebSocketEndpoint.Decision?>(nil, eventLoop: channel.eventLoop)
             let endpoint = self.endpoint
@@ -62,6 +78,7 @@ struct ChatHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                         guard case .accept(let login, let since) = decision.value else {
                             throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
                         }
+                        channel.pipeline.syncOperations.removeHandler(connectionGuard.value).whenFailure { _ in }
                         try endpoint.attach(channel: channel, login: login, since: since, logger: logger)
                         return UpgradeResult.webSocket
                     }
@@ -71,6 +88,7 @@ struct ChatHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        connectionGuard.value.handOverErrorHandling()
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                         try channel.pipeline.syncOperations.addHandlers(self.configuration.additionalChannelHandlers())
                         try channel.pipeline.syncOperations.addHandler(
@@ -95,11 +113,17 @@ struct ChatHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             pipeline.decoderConfiguration.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
             pipeline.decoderConfiguration.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
+            let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try channel.pipeline.syncOperations.addHandler(connectionGuard.value, position: .after(decoder))
             return Value(upgradeResult: result, channel: channel)
         }
     }
 
     static let receiveSizes = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 64 * 1024)
+
+    /// A connection over `MAX_CONNECTIONS` or `MAX_CONNECTIONS_PER_ADDRESS`.
+    struct ConnectionRefused: Error {}
+
 
     func handle(value: Value, logger: Logger) async {
         do {
@@ -112,6 +136,8 @@ struct ChatHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 // The channel's handlers run the connection from here on; this task ends.
                 break
             }
+        } catch is ConnectionRefused {
+            logger.debug("connection refused: too many connections")
         } catch let error as ChannelError where error == .inputClosed {
             logger.trace("Upgrade failed as input was closed")
         } catch {

@@ -1,22 +1,22 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 
-/// Security headers on every response; the CSP forbids inline script, so injected markup cannot run.
+/// `SecurityHeaders` on every routed response, errors (a 404 for an unknown path) included.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = ChatRequestContext
 
-    static let contentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+    private static let fields: [(HTTPField.Name, String)] = SecurityHeaders.all.compactMap { name, value in
+        HTTPField.Name(name).map { ($0, value) }
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response = try await next(request, context)
-        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.referrerPolicy] = "same-origin"
-        response.headers[.xFrameOptions] = "DENY"
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        for (name, value) in Self.fields { response.headers[name] = value }
         return response
     }
 }

@@ -18,6 +18,8 @@ public struct ServerContext: Sendable {
     public let passwords: PasswordHasher
     public let origins: OriginPolicy
     public let metrics: ChatMetrics
+    /// Open connections, in all and per client address (`MAX_CONNECTIONS`, `MAX_CONNECTIONS_PER_ADDRESS`).
+    let connections: ConnectionLimiter
     public let pages: PageRenderer
     let assets = StaticAssets()
     public let logger: Logger
@@ -30,6 +32,7 @@ public struct ServerContext: Sendable {
         self.store = store
         self.logger = logger
         metrics = ChatMetrics()
+        connections = ConnectionLimiter(maxTotal: config.maxConnections, maxPerAddress: config.maxConnectionsPerAddress)
         hub = ChatHub(metrics: metrics, outboundBufferBytes: config.outboundBufferBytes, pingInterval: config.pingInterval)
         var start: FeedPosition?? = nil
         if let messageFeed = store as? any MessageFeed {
