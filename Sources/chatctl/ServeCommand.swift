@@ -10,7 +10,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the chat server.",
         discussion: """
             Serves the web chat and its WebSocket until SIGINT or SIGTERM, then shuts down gracefully:
-            it stops accepting, closes WebSockets with 1001 and writes every accepted message.
+            it stops accepting, answers /ready with 503, closes idle connections and WebSockets (1001),
+            writes every accepted message, and exits within DRAIN_TIMEOUT (10 s) whatever the clients do.
 
             Examples:
               chatctl serve
@@ -49,6 +50,6 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw fail("\(error)")
         }
-        try await app.runService()
+        try await runUntilShutdown(app, drain: config.drainTimeout, logger: Logger(label: "chatctl"))
     }
 }

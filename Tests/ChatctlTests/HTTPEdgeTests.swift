@@ -127,6 +127,16 @@ struct HTTPEdgeTests {
             held[1...].forEach { $0.close() }
         }
     }
+
+    @Test func readyIsUnavailableOnceTheServerDrains() async throws {
+        try await TestServer.run { server, client in
+            let before = try await client.request("/ready")
+            #expect(before.status == .ok)
+            server.shutdown.beginDraining()
+            let draining = try await client.request("/ready")
+            #expect(draining.status == .serviceUnavailable)
+        }
+    }
 }
 
 /// A bad request and the status it must get; described by its first bytes only (one is a megabyte).

@@ -1,3 +1,4 @@
+@testable import ChatModel
 @testable import ChatConfig
 @testable import ChatServer
 @testable import ChatStorage
@@ -28,6 +29,31 @@ struct ServeProcessTests {
         let store = try SQLiteStore(path: (directory as NSString).appendingPathComponent("chat.sqlite"))
         #expect(try await store.countMessages(matching: .init()) == 200)
         await store.close()
+    }
+
+    /// Clients that do nothing to help (one never sends a request, one stops mid-request, a WebSocket that
+    /// never answers the close) cannot hold the process past DRAIN_TIMEOUT.
+    @Test func sigtermExitsWithinTheDrainTimeoutWhateverTheClientsDo() async throws {
+        let serve = try ServeProcess(dataDirectory: TestPaths.temporaryDirectory(), extraEnvironment: ["DRAIN_TIMEOUT": "2s"])
+        try await serve.waitUntilReadyOrKill()
+        let cookie = try await ServeClient.signUp(port: serve.port, login: "alice")
+        let idle = try RawSocket(port: serve.port)
+        let halfSent = try RawSocket(port: serve.port)
+        try halfSent.send(Array("POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nlogin=".utf8))
+        let keptAlive = try RawSocket(port: serve.port)
+        try keptAlive.send(Array("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        #expect(String(decoding: try keptAlive.receive(upTo: 4096), as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        let mute = try RawSocket(port: serve.port)
+        try mute.send(RawHTTP.getRequest(port: serve.port, path: "/ws", headers: RawHTTP.upgradeHeaders + [.cookie: "\(SessionCookie.name)=\(cookie)"]))
+        #expect(String(decoding: try mute.receive(upTo: 4096), as: UTF8.self).hasPrefix("HTTP/1.1 101"))
+        serve.signal(SIGTERM)
+        var frame = try await mute.readFrame()
+        while frame.opcode != 0x8 { frame = try await mute.readFrame() }
+        #expect(frame.payload.prefix(2) == [0x03, 0xE9], "1001; the client never answers it")
+        // The rest of the /health answer, then the close (a socket left open fails on its receive timeout).
+        #expect(String(decoding: try keptAlive.readAll(), as: UTF8.self) == "ok\n", "an idle keep-alive connection is closed")
+        #expect(await serve.waitForExit() == 0, "\(serve.log)")
+        [idle, halfSent, keptAlive, mute].forEach { $0.close() }
     }
 
     @Test func sigintStopsAnIdleServerCleanly() async throws {

@@ -8,11 +8,13 @@ import Synchronization
 /// own to notice shutdown, so this one service does it for all of them.
 struct ChatHubService: Service {
     let hub: ChatHub
+    let shutdown: ShutdownState
     /// How long clients get to answer the close frame before their channels are cut.
     var grace: Duration = .seconds(1)
 
     func run() async throws {
         try? await gracefulShutdown()
+        shutdown.beginDraining()
         await hub.closeAll(code: 1001, reason: "server shutting down")
         let deadline = ContinuousClock.now + grace
         while hub.connectionCount > 0, ContinuousClock.now < deadline, !Task.isCancelled {

@@ -55,6 +55,6 @@ func buildServices(_ server: ServerContext) -> [any Service] {
     var services: [any Service] = [StoreService(store: server.store)]
     if let feed = server.feed { services.append(feed) }
     services.append(server.writer)
-    services.append(ChatHubService(hub: server.hub))
+    services.append(ChatHubService(hub: server.hub, shutdown: server.shutdown))
     return services
 }

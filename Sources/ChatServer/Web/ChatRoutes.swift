@@ -74,6 +74,7 @@ struct ChatRoutes {
     }
 
     private func ready(_ context: ChatRequestContext) async -> Response {
+        if server.shutdown.isDraining { return .text("shutting down\n", status: .serviceUnavailable) }
         do {
             try await server.store.ping()
             return .text("ready\n")

@@ -20,6 +20,7 @@ public struct ServerContext: Sendable {
     public let metrics: ChatMetrics
     /// Open connections, in all and per client address (`MAX_CONNECTIONS`, `MAX_CONNECTIONS_PER_ADDRESS`).
     let connections: ConnectionLimiter
+    let shutdown = ShutdownState()
     public let pages: PageRenderer
     let assets = StaticAssets()
     public let logger: Logger
