@@ -109,7 +109,7 @@ start_server() {
             ;;
         chatctl)
             DATA_DIR=${2:-$(mktemp -d "$TMP/data.XXXXXX")}
-            DATA_DIR=$DATA_DIR RATE_LIMIT=1000000 RATE_BURST=1000000 BCRYPT_COST=4 LOG_LEVEL=warning \
+            DATA_DIR=$DATA_DIR RATE_LIMIT=1000000 RATE_BURST=1000000 SIGNUPS_PER_ADDRESS=10000000 BCRYPT_COST=4 LOG_LEVEL=warning \
                 "${PIN_SERVER[@]}" "$CHATCTL" serve --host 127.0.0.1 --port "$PORT" >>"$OUT/chatctl-server.log" 2>&1 &
             SERVER_PID=$!
             ;;

@@ -36,6 +36,8 @@ public struct AppConfig: Sendable {
     public var maxConnections: Int = 10_000
     public var maxConnectionsPerAddress: Int = 256
     public var maxSocketsPerUser: Int = 20
+    /// Sign-ups one client address may make before it is made to wait.
+    public var signupsPerAddress: Int = 5
     public var mongoThreads: Int = 4
 
     public init() {}

@@ -180,6 +180,7 @@ public struct ConfigLoader: Sendable {
         count("MAX_CONNECTIONS", 1...10_000_000) { config.maxConnections = $0 }
         count("MAX_CONNECTIONS_PER_ADDRESS", 1...10_000_000) { config.maxConnectionsPerAddress = $0 }
         count("MAX_SOCKETS_PER_USER", 1...100_000) { config.maxSocketsPerUser = $0 }
+        count("SIGNUPS_PER_ADDRESS", 1...10_000_000) { config.signupsPerAddress = $0 }
         return (config, errors)
     }
 

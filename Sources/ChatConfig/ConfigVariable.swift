@@ -33,6 +33,7 @@ public struct ConfigVariable: Sendable {
         .init(name: "DRAIN_TIMEOUT", defaultText: "10s", help: "on SIGTERM, the longest the server waits for clients before it exits", optional: true),
         .init(name: "MAX_CONNECTIONS", defaultText: "10000", help: "open connections (HTTP and WebSocket) the server accepts in all", optional: true),
         .init(name: "MAX_CONNECTIONS_PER_ADDRESS", defaultText: "256", help: "open connections one client address may hold", optional: true),
+        .init(name: "SIGNUPS_PER_ADDRESS", defaultText: "5", help: "accounts one client address may create before it waits (a minute, doubling up to an hour)", optional: true),
         .init(name: "MAX_SOCKETS_PER_USER", defaultText: "20", help: "open WebSockets (tabs, clients) one user may hold", optional: true),
     ]
 

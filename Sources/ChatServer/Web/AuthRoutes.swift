@@ -37,20 +37,32 @@ struct AuthRoutes {
         guard !login.isEmpty, !password.isEmpty, login.utf8.count <= 256, password.utf8.count <= 1024 else {
             return loginForm(error: "Enter your login and password.", login: String(login.prefix(32)), status: .badRequest)
         }
+        let loginKey = "login:" + login.lowercased()
+        let addressKey = "address:" + context.clientAddress
+        if let wait = server.loginFailures.retryAfter(loginKey) ?? server.addressFailures.retryAfter(addressKey) {
+            context.logger.notice("log-in throttled", metadata: ["login": "\(LogValue.escaped(login, limit: 64))", "address": "\(context.clientAddress)"])
+            return tooManyAttempts(loginForm(error: "Too many failed log-ins; try again in \(Self.seconds(wait)) s.",
+                                             login: String(login.prefix(32)), status: .tooManyRequests), wait)
+        }
         let user = try await server.store.user(login: login)
-        guard let user, try await server.passwords.verify(password, against: user.password) else {
-            if user == nil {
-                // Spend the same time as a real check, so response times don't tell which logins exist.
-                _ = try? await server.passwords.verify(password, against: server.decoyHash)
-            }
-            context.logger.notice("failed log-in", metadata: ["login": "\(login.prefix(32))"])
+        let verified = try await server.bcrypt.run {
+            // A login that names no account spends the same time as a real check, so response times don't tell
+            // which logins exist.
+            try await server.passwords.verify(password, against: user?.password ?? server.decoyHash)
+        }
+        guard let verified else { return busy(loginForm(error: "The server is busy; try again in a moment.", login: String(login.prefix(32)), status: .serviceUnavailable)) }
+        guard let user, verified else {
+            server.loginFailures.record(loginKey)
+            server.addressFailures.record(addressKey)
+            context.logger.notice("failed log-in", metadata: ["login": "\(LogValue.escaped(login, limit: 64))", "address": "\(context.clientAddress)"])
             return loginForm(error: "Wrong login or password.", login: String(login.prefix(32)), status: .unauthorized)
         }
+        server.loginFailures.clear(loginKey)
         if user.hasLegacyPlainTextPassword {
             // The original app stored plain text: replace it with a hash now that we know the password.
             let hash = try await server.passwords.hash(password)
             _ = try await server.store.setPassword(userID: user.id, password: hash)
-            context.logger.notice("legacy password upgraded to bcrypt", metadata: ["login": "\(user.login)"])
+            context.logger.notice("legacy password upgraded to bcrypt", metadata: ["login": "\(LogValue.escaped(user.login))"])
         }
         return try startSession(for: user)
     }
@@ -73,8 +85,15 @@ struct AuthRoutes {
             return signinForm(error: "\(error.description.prefix(1).uppercased())\(error.description.dropFirst()).",
                               login: echoLogin, email: echoEmail, status: .unprocessableContent)
         }
-        let user = UserRecord(id: ObjectIdGenerator().next(), login: login, email: email,
-                              password: try await server.passwords.hash(password), created: Date())
+        let addressKey = "address:" + context.clientAddress
+        if let wait = server.signups.retryAfter(addressKey) {
+            return tooManyAttempts(signinForm(error: "Too many sign-ups from your address; try again in \(Self.seconds(wait)) s.",
+                                              login: echoLogin, email: echoEmail, status: .tooManyRequests), wait)
+        }
+        guard let hash = try await server.bcrypt.run({ try await server.passwords.hash(password) }) else {
+            return busy(signinForm(error: "The server is busy; try again in a moment.", login: echoLogin, email: echoEmail, status: .serviceUnavailable))
+        }
+        let user = UserRecord(id: ObjectIdGenerator().next(), login: login, email: email, password: hash, created: Date())
         do {
             try await server.store.createUser(user)
         } catch let error as StoreError {
@@ -84,7 +103,8 @@ struct AuthRoutes {
             default: throw error
             }
         }
-        context.logger.info("account created", metadata: ["login": "\(login)"])
+        server.signups.record(addressKey)
+        context.logger.info("account created", metadata: ["login": "\(LogValue.escaped(login))"])
         return try startSession(for: user)
     }
 
@@ -101,6 +121,24 @@ struct AuthRoutes {
         response.setCookie(Cookie(name: SessionCookie.name, value: value,
                                   maxAge: Int(server.sessions.lifetime.components.seconds), path: "/",
                                   secure: server.config.secureCookies, httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    /// Whole seconds, rounded up: what `Retry-After` and the message say.
+    static func seconds(_ wait: Duration) -> Int64 {
+        let (seconds, attoseconds) = wait.components
+        return max(1, seconds + (attoseconds > 0 ? 1 : 0))
+    }
+
+    private func tooManyAttempts(_ response: Response, _ wait: Duration) -> Response {
+        var response = response
+        response.headers[.retryAfter] = "\(Self.seconds(wait))"
+        return response
+    }
+
+    private func busy(_ response: Response) -> Response {
+        var response = response
+        response.headers[.retryAfter] = "1"
         return response
     }
 

@@ -3,6 +3,7 @@ import ChatConfig
 import ChatModel
 import ChatStorage
 import Foundation
+import NIOCore
 import Logging
 
 /// Everything the routes and the WebSocket handler share, built once per server.
@@ -21,6 +22,12 @@ public struct ServerContext: Sendable {
     /// Open connections, in all and per client address (`MAX_CONNECTIONS`, `MAX_CONNECTIONS_PER_ADDRESS`).
     let connections: ConnectionLimiter
     let shutdown = ShutdownState()
+    /// Failed log-ins per login (5 free, then a back-off) and per client address (20), sign-ups per address.
+    let loginFailures = FailureThrottle(allowed: 5)
+    let addressFailures = FailureThrottle(allowed: 20)
+    let signups: FailureThrottle
+    /// At most one bcrypt computation per core at a time, and a short queue behind them.
+    let bcrypt = BcryptGate(limit: System.coreCount, queue: 8 * System.coreCount)
     public let pages: PageRenderer
     let assets = StaticAssets()
     public let logger: Logger
@@ -33,6 +40,8 @@ public struct ServerContext: Sendable {
         self.store = store
         self.logger = logger
         metrics = ChatMetrics()
+        signups = FailureThrottle(allowed: config.signupsPerAddress, firstBlock: .seconds(60), maximumBlock: .seconds(3600),
+                                  forgetAfter: .seconds(3600))
         connections = ConnectionLimiter(maxTotal: config.maxConnections, maxPerAddress: config.maxConnectionsPerAddress)
         hub = ChatHub(metrics: metrics, outboundBufferBytes: config.outboundBufferBytes, pingInterval: config.pingInterval)
         var start: FeedPosition?? = nil
