@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -28,6 +29,6 @@ struct RequestLogMiddleware: RouterMiddleware {
     private func log(_ request: Request, _ context: Context, status: Int, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
-        context.logger.info("\(request.method) \(request.uri.path) \(status) \(String(format: "%.1f", ms))ms")
+        context.logger.info("\(request.method) \(LogValue.escaped(request.uri.path)) \(status) \(String(format: "%.1f", ms))ms")
     }
 }
