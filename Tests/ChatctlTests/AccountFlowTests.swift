@@ -153,7 +153,9 @@ struct AccountFlowTests {
             #expect(page.status == .found)
             #expect(page.headers[.location] == "/login")
             #expect(try await client.request("/api/messages").status == .unauthorized)
-            #expect(try await client.request("/ws").status == .unauthorized)
+            // Not a handshake at all (no Upgrade): RFC 6455 §4.2.1 says 400, and the connection closes.
+            let plainWS = try await RawHTTP.get(port: client.port, path: "/ws", headers: [:])
+            #expect(plainWS.hasPrefix("HTTP/1.1 400"), "\(plainWS.prefix(200))")
             #expect(try await client.request("/login").status == .ok)
             #expect(try await client.request("/signin").status == .ok)
             #expect(try await client.request("/health").status == .ok)

@@ -515,6 +515,233 @@ struct ChatHubTests {
         }
     }
 
+    // MARK: RFC 6455 framing and closing
+
+    /// The socket's output since the last read is exactly one close frame with `code`, and the socket is closed
+    /// (a failed connection does not wait for the client's answer).
+    private static func expectFailed(_ socket: EmbeddedWebSocket, with code: UInt16,
+                                     sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let frames = try socket.readFrames()
+        #expect(frames.map(WebSocketWire.closeCode) == [code], sourceLocation: sourceLocation)
+        #expect(!socket.isOpen, "failed: closed without waiting for an answer", sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: [UInt8(0x40), 0x20, 0x10, 0x70])
+    func aFrameWithAReservedBitSetFailsWith1002(_ rsv: UInt8) async throws {
+        try await TestServer.withContext { server in
+            let room = EmbeddedChatLoop()
+            defer { room.finish() }
+            let ann = try room.attach(server, as: "ann")
+            try Self.drain([ann])
+
+            // No extension is ever negotiated, so no bit has a meaning: not on text, not on a ping.
+            try ann.channel.writeInbound(WebSocketWire.clientFrame(.text, Array("hi".utf8), rsv: rsv))
+            try Self.expectFailed(ann, with: 1002)
+            let ben = try room.attach(server, as: "ben")
+            try Self.drain([ben])
+            try ben.channel.writeInbound(WebSocketWire.clientFrame(.ping, [], rsv: rsv))
+            try Self.expectFailed(ben, with: 1002)
+        }
+    }
+
+    @Test(arguments: [WebSocketOpcode.text, .binary, .ping, .pong, .connectionClose])
+    func anUnmaskedClientFrameFailsWith1002(_ opcode: WebSocketOpcode) async throws {
+        try await TestServer.withContext { server in
+            let room = EmbeddedChatLoop()
+            defer { room.finish() }
+            let ann = try room.attach(server, as: "ann")
+            try Self.drain([ann])
+
+            let payload = opcode == .connectionClose ? WebSocketWire.closePayload(1000) : Array("hi".utf8)
+            try ann.channel.writeInbound(WebSocketWire.clientFrame(opcode, payload, masked: false))
+            try Self.expectFailed(ann, with: 1002)
+            #expect(server.metrics.messagesRejected.load(ordering: .relaxed) == 0, "failed, not refused as a message")
+        }
+    }
+
+    @Test(arguments: Array(UInt8(0x3)...0x7) + Array(UInt8(0xB)...0xF))
+    func aReservedOpcodeFailsWith1002(_ opcode: UInt8) async throws {
+        try await TestServer.withContext { server in
+            let room = EmbeddedChatLoop()
+            defer { room.finish() }
+            let ann = try room.attach(server, as: "ann")
+            try Self.drain([ann])
+
+            try ann.channel.writeInbound(WebSocketWire.clientFrame(rawOpcode: opcode, Array("?".utf8)))
+            try Self.expectFailed(ann, with: 1002)
+        }
+    }
+
+    /// NIO's decoder refuses these itself (an error the handler turns into 1002); the handler checks them again.
+    @Test(arguments: [WebSocketOpcode.ping, .pong, .connectionClose])
+    func aControlFrameOver125BytesOrFragmentedFailsWith1002(_ opcode: WebSocketOpcode) async throws {
+        try await TestServer.withContext { server in
+            let room = EmbeddedChatLoop()
+            defer { room.finish() }
+            let long = try room.attach(server, as: "ann")
+            let fragmented = try room.attach(server, as: "ben")
+            let atTheLimit = try room.attach(server, as: "cat")
+            try Self.drain([long, fragmented, atTheLimit])
+
+            let payload = opcode == .connectionClose ? WebSocketWire.closePayload(1000, Array(repeating: 0x61, count: 124))
+                : Array(repeating: 0x61, count: 126)
+            try long.channel.writeInbound(WebSocketWire.clientFrame(opcode, payload))
+            try Self.expectFailed(long, with: 1002)
+            try fragmented.channel.writeInbound(WebSocketWire.clientFrame(opcode, [], fin: false))
+            try Self.expectFailed(fragmented, with: 1002)
+
+            // 125 bytes is allowed.
+            try atTheLimit.channel.writeInbound(WebSocketWire.clientFrame(opcode, Array(payload.prefix(125))))
+            let frames = try atTheLimit.readFrames()
+            #expect(frames.allSatisfy { WebSocketWire.closeCode($0) != 1002 })
+            if opcode == .ping { #expect(frames.map(\.length) == [125], "its pong") }
+        }
+    }
+
+    @Test func handlerChecksTheFramingRulesNIOsDecoderAlreadyEnforces() {
+        // Frames as a decoder that enforced nothing would hand them over.
+        let key = WebSocketMaskingKey.random()
+        let fragmentedPing = WebSocketFrame(fin: false, opcode: .ping, maskKey: key, data: ByteBuffer())
+        let longPing = WebSocketFrame(fin: true, opcode: .ping, maskKey: key, data: ByteBuffer(repeating: 0, count: 126))
+        #expect(ChatWebSocketHandler.framingProblem(fragmentedPing) == "fragmented control frame")
+        #expect(ChatWebSocketHandler.framingProblem(longPing) == "control frame over 125 bytes")
+        let fine = WebSocketFrame(fin: false, opcode: .text, maskKey: key, data: ByteBuffer(repeating: 0, count: 1000))
+        #expect(ChatWebSocketHandler.framingProblem(fine) == nil)
+    }
+
+    @Test func afterAFailureNothingTheClientSendsIsProcessed() async throws {
+        try await TestServer.withContext { server in
+            let room = EmbeddedChatLoop()
+            defer { room.finish() }
+            let ann = try room.attach(server, as: "ann")
+            let ben = try room.attach(server, as: "ben")
+            room.run()
+            try Self.drain([ann, ben])
+
+            // In one read: the bad frame, then a ping, a message and a close that would each be answered.
+            var bytes = WebSocketWire.clientFrame(.text, Array("bad".utf8), masked: false)
+            for var frame in [WebSocketWire.clientFrame(.ping, Array("hello?".utf8)), WebSocketWire.clientFrame(.binary, [1]),
+                              WebSocketWire.clientFrame(.connectionClose, WebSocketWire.closePayload(1000))] {
+                bytes.writeBuffer(&frame)
+            }
+            try ann.channel.writeInbound(bytes)
+            try Self.expectFailed(ann, with: 1002)
+            #expect(server.metrics.messagesRejected.load(ordering: .relaxed) == 0, "the binary frame was not looked at")
+            room.run()
+            #expect(try ben.readEvents().map { "\($0.type) \($0.user ?? "")" } == ["leave ann"])
+        }
+    }
+
+    @Test(arguments: [UInt16(0), 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535])
+    func aCloseCodeNotAllowedOnTheWireIsAnsweredWith1002AndNeverEchoed(_ code: UInt16) async throws {
+        try await TestServer.withContext { server in
+            let room = EmbeddedChatLoop()
+            defer { room.finish() }
+            let ann = try room.attach(server, as: "ann")
+            try Self.drain([ann])
+
+            try ann.send(.connectionClose, WebSocketWire.closePayload(code, Array("bye".utf8)))
+            try Self.expectFailed(ann, with: 1002)
+        }
+    }
+
+    @Test func aClosePayloadOfOneByteFailsWith1002() async throws {
+        try await TestServer.withContext { server in
+            let room = EmbeddedChatLoop()
+            defer { room.finish() }
+            let ann = try room.attach(server, as: "ann")
+            try Self.drain([ann])
+
+            try ann.send(.connectionClose, [0x03])
+            try Self.expectFailed(ann, with: 1002)
+        }
+    }
+
+    @Test(arguments: [[UInt8(0xFF)], [0x62, 0xC3], [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0xF4, 0x90, 0x80, 0x80]])
+    func aCloseReasonThatIsNotUTF8FailsWith1007(_ reason: [UInt8]) async throws {
+        try await TestServer.withContext { server in
+            let room = EmbeddedChatLoop()
+            defer { room.finish() }
+            let ann = try room.attach(server, as: "ann")
+            try Self.drain([ann])
+
+            // A lone 0xFF, a cut sequence, a surrogate, an overlong '/', and a code point over U+10FFFF.
+            try ann.send(.connectionClose, WebSocketWire.closePayload(1000, reason))
+            try Self.expectFailed(ann, with: 1007)
+        }
+    }
+
+    @Test(arguments: [UInt16(1001), 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999])
+    func everyCloseCodeAllowedOnTheWireIsEchoed(_ code: UInt16) async throws {
+        try await TestServer.withContext { server in
+            let room = EmbeddedChatLoop()
+            defer { room.finish() }
+            let ann = try room.attach(server, as: "ann")
+            try Self.drain([ann])
+
+            try ann.send(.connectionClose, WebSocketWire.closePayload(code, Array("tschüß 👋".utf8)))
+            room.run()
+            #expect(Array(try ann.readBytes().readableBytesView) == [0x88, 0x02, UInt8(code >> 8), UInt8(code & 0xFF)])
+            #expect(!ann.isOpen)
+        }
+    }
+
+    // MARK: pings against the outbound bound
+
+    @Test func pingsWhileTheChannelIsNotWritableQueueNoPongsAndOnePongForTheLatestGoesOutLater() async throws {
+        try await TestServer.withContext { server in
+            let room = EmbeddedChatLoop()
+            defer { room.finish() }
+            let ann = try room.attach(server, as: "ann")
+            try Self.drain([ann])
+
+            // Past the high-water mark (see aConnectionStillUnwritableWhenABatchComesIsCutOffAndTheOthersGoOn):
+            // 100,000 pings from a client that does not read add nothing to what waits for it.
+            ann.channel.isWritable = false
+            var pings = ByteBuffer()
+            for index in 0..<100_000 {
+                var frame = WebSocketWire.clientFrame(.ping, Array("ping \(index)".utf8))
+                pings.writeBuffer(&frame)
+            }
+            try ann.channel.writeInbound(pings)
+            #expect(try ann.readBytes().readableBytes == 0, "no pong queued while the channel cannot take more")
+            ann.channel.pipeline.fireChannelWritabilityChanged()
+            #expect(try ann.readBytes().readableBytes == 0, "still not writable")
+            #expect(ann.isOpen)
+
+            // Writable again: one pong, for the most recent ping only (RFC 6455 §5.5.3).
+            ann.channel.isWritable = true
+            ann.channel.pipeline.fireChannelWritabilityChanged()
+            let frames = try ann.readFrames()
+            #expect(frames.map(\.opcode) == [.pong])
+            #expect(frames.first.map { String(buffer: $0.unmaskedData) } == "ping 99999")
+            ann.channel.pipeline.fireChannelWritabilityChanged()
+            #expect(try ann.readFrames().isEmpty, "sent once")
+
+            // And while writable, every ping is answered at once.
+            try ann.send(.ping, Array("now".utf8))
+            try ann.send(.ping, Array("and now".utf8))
+            #expect(try ann.readFrames().map { String(buffer: $0.unmaskedData) } == ["now", "and now"])
+        }
+    }
+
+    @Test func aPongHeldBackIsNotSentAfterTheCloseFrame() async throws {
+        try await TestServer.withContext { server in
+            let room = EmbeddedChatLoop()
+            defer { room.finish() }
+            let ann = try room.attach(server, as: "ann")
+            try Self.drain([ann])
+
+            ann.channel.isWritable = false
+            try ann.send(.ping, Array("late".utf8))
+            ann.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            ann.channel.isWritable = true
+            ann.channel.pipeline.fireChannelWritabilityChanged()
+            let frames = try ann.readFrames()
+            #expect(frames.map(WebSocketWire.closeCode) == [1001], "the close frame, and no pong after it")
+        }
+    }
+
     // MARK: the hub's async entry points
 
     /// On `NIOAsyncTestingEventLoop`s, which may be driven from any thread, so that `ChatHub`'s own async

@@ -3,6 +3,7 @@ import ChatConfig
 import ChatModel
 import ChatStorage
 import Foundation
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -46,10 +47,12 @@ struct WebSocketEndpoint: Sendable {
         }
     }
 
-    /// An upgrade refused with a plain HTTP answer.
+    /// An upgrade refused with a plain HTTP answer: `status`, `{"error": message}`, and `headers` besides
+    /// the content type and `Connection: close` (which `headers` may replace).
     struct Refusal: Sendable, Equatable {
         let status: HTTPResponseStatus
         let message: String
+        var headers: HTTPFields = [:]
     }
 
     enum Decision: Sendable, Equatable {

@@ -115,6 +115,9 @@ struct ChatHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
             let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try channel.pipeline.syncOperations.addHandler(connectionGuard.value, position: .after(decoder))
+            // RFC 6455's rules for the handshake, ahead of NIO's upgrader, which looks at the first request only.
+            let upgradeHandler = try channel.pipeline.syncOperations.handler(type: NIOTypedHTTPServerUpgradeHandler<UpgradeResult>.self)
+            try channel.pipeline.syncOperations.addHandler(HandshakeGate(decision: decision), position: .before(upgradeHandler))
             return Value(upgradeResult: result, channel: channel)
         }
     }
@@ -140,21 +143,30 @@ struct ChatHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             logger.debug("connection refused: too many connections")
         } catch let error as ChannelError where error == .inputClosed {
             logger.trace("Upgrade failed as input was closed")
+            value.channel.close(promise: nil)
         } catch {
+            // E.g. NIO's upgrader refusing a request it cannot parse as one: nothing else would close it.
             logger.debug("Error handling upgrade result", metadata: ["error.type": "\(error)"])
+            value.channel.close(promise: nil)
         }
+    }
+
+    /// A refusal as it is sent: its status, `{"error":…}`, `Connection: close` (or what the refusal says).
+    static func response(to refusal: WebSocketEndpoint.Refusal) -> (HTTPResponse, ByteBuffer) {
+        let body = ByteBuffer(string: #"{"error":"# + JSONText.quoted(refusal.message) + "}")
+        var fields: HTTPFields = [
+            .contentType: "application/json; charset=utf-8",
+            .contentLength: "\(body.readableBytes)",
+            .connection: "close",
+        ]
+        for field in refusal.headers { fields[field.name] = field.value }
+        let head = HTTPResponse(status: .init(code: Int(refusal.status.code), reasonPhrase: refusal.status.reasonPhrase), headerFields: fields)
+        return (head, body)
     }
 
     private func writeRefusal(_ refusal: WebSocketEndpoint.Refusal, to asyncChannel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>,
                               logger: Logger) async {
-        let body = ByteBuffer(string: #"{"error":"# + JSONText.quoted(refusal.message) + "}")
-        let head = HTTPResponse(
-            status: .init(code: Int(refusal.status.code), reasonPhrase: refusal.status.reasonPhrase),
-            headerFields: [
-                .contentType: "application/json; charset=utf-8",
-                .contentLength: "\(body.readableBytes)",
-                .connection: "close",
-            ])
+        let (head, body) = Self.response(to: refusal)
         do {
             try await asyncChannel.executeThenClose { _, outbound in
                 try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
@@ -166,18 +178,61 @@ struct ChatHTTPChannel: ServerChildChannel, HTTPChannelHandler {
 
     /// NIO's upgrader only sees a connection's first request: a later upgrade request on a kept-alive
     /// connection is redirected to the same URI with the connection closed, so the client retries on a
-    /// fresh one (as HummingbirdWebSocket does).
+    /// fresh one (as HummingbirdWebSocket does). One that breaks RFC 6455's rules (or asks for `/ws`
+    /// without being a handshake) gets the same refusal as a first request would.
     private static func upgradeRedirectingResponder(_ responder: @escaping HTTPChannelHandler.Responder) -> HTTPChannelHandler.Responder {
         struct RedirectCloseError: Error {}
         return { request, responseWriter, channel in
-            if request.headers[.upgrade]?.lowercased() == "websocket" {
-                var path = request.uri.path
-                if let query = request.uri.query { path += "?\(query)" }
-                let response = HTTPResponse(status: .temporaryRedirect, headerFields: [.connection: "close", .location: path])
-                try await responseWriter.writeResponse(response)
+            let handshake = WebSocketHandshake.Request(request.head)
+            if WebSocketHandshake.isAttempt(handshake) {
+                if let refusal = WebSocketHandshake.problem(handshake) {
+                    let (head, body) = response(to: refusal)
+                    try await responseWriter.write(response: head, body: .init(byteBuffer: body))
+                } else {
+                    var path = request.uri.path
+                    if let query = request.uri.query { path += "?\(query)" }
+                    let response = HTTPResponse(status: .temporaryRedirect, headerFields: [.connection: "close", .location: path])
+                    try await responseWriter.writeResponse(response)
+                }
                 throw RedirectCloseError()
             }
             try await responder(request, responseWriter, channel)
         }
     }
 }
+
+extension ChatHTTPChannel {
+    /// Holds a connection's first request to RFC 6455's handshake rules (`WebSocketHandshake`) before NIO's
+    /// upgrader sees it, then leaves the pipeline. The upgrader checks only the key's presence and the version,
+    /// and answers neither failure (the request fell through to the HTTP side); a refused handshake goes on
+    /// without its `Upgrade` field, so that the upgrader hands it to the HTTP side, which sends the refusal.
+    final class HandshakeGate: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias InboundOut = HTTPServerRequestPart
+
+        private let decision: NIOLoopBoundBox<WebSocketEndpoint.Decision?>
+
+        init(decision: NIOLoopBoundBox<WebSocketEndpoint.Decision?>) {
+            self.decision = decision
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard case .head(var head) = unwrapInboundIn(data) else {
+                context.fireChannelRead(data)
+                return
+            }
+            let request = WebSocketHandshake.Request(head)
+            if WebSocketHandshake.isAttempt(request), let refusal = WebSocketHandshake.problem(request) {
+                decision.value = .refuse(refusal)
+                head.headers.remove(name: "Upgrade")
+                context.fireChannelRead(wrapInboundOut(.head(head)))
+            } else {
+                context.fireChannelRead(data)
+            }
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension ChatHTTPChannel.HandshakeGate: Sendable {}

@@ -56,23 +56,41 @@ enum WebSocketWire {
         return data.readString(length: data.readableBytes)
     }
 
-    /// A client's frame, masked.
-    static func clientFrame(_ opcode: WebSocketOpcode, _ payload: [UInt8], fin: Bool = true) -> ByteBuffer {
+    /// A client's frame, masked as RFC 6455 requires unless `masked` is false; `rsv` is ORed into the first
+    /// byte (0x40, 0x20, 0x10: RSV1, RSV2, RSV3).
+    static func clientFrame(_ opcode: WebSocketOpcode, _ payload: [UInt8], fin: Bool = true, rsv: UInt8 = 0,
+                            masked: Bool = true) -> ByteBuffer {
+        clientFrame(rawOpcode: UInt8(webSocketOpcode: opcode), payload, fin: fin, rsv: rsv, masked: masked)
+    }
+
+    /// A client's frame with any 4-bit opcode, the reserved ones (0x3–0x7, 0xB–0xF) too.
+    static func clientFrame(rawOpcode: UInt8, _ payload: [UInt8], fin: Bool = true, rsv: UInt8 = 0,
+                            masked: Bool = true) -> ByteBuffer {
         let mask: [UInt8] = [0x37, 0xFA, 0x21, 0x3D]
+        let maskBit: UInt8 = masked ? 0x80 : 0
         var buffer = ByteBuffer()
-        buffer.writeInteger((fin ? 0x80 : 0) | UInt8(webSocketOpcode: opcode))
+        buffer.writeInteger((fin ? 0x80 : 0) | rsv | rawOpcode)
         if payload.count < 126 {
-            buffer.writeInteger(0x80 | UInt8(payload.count))
+            buffer.writeInteger(maskBit | UInt8(payload.count))
         } else if payload.count <= 0xFFFF {
-            buffer.writeInteger(UInt8(0x80 | 126))
+            buffer.writeInteger(UInt8(maskBit | 126))
             buffer.writeInteger(UInt16(payload.count))
         } else {
-            buffer.writeInteger(UInt8(0x80 | 127))
+            buffer.writeInteger(UInt8(maskBit | 127))
             buffer.writeInteger(UInt64(payload.count))
         }
-        buffer.writeBytes(mask)
-        buffer.writeBytes(payload.enumerated().map { $0.element ^ mask[$0.offset % 4] })
+        if masked {
+            buffer.writeBytes(mask)
+            buffer.writeBytes(payload.enumerated().map { $0.element ^ mask[$0.offset % 4] })
+        } else {
+            buffer.writeBytes(payload)
+        }
         return buffer
+    }
+
+    /// A close frame's payload: the code (big-endian) and then the reason's bytes.
+    static func closePayload(_ code: UInt16, _ reason: [UInt8] = []) -> [UInt8] {
+        [UInt8(code >> 8), UInt8(code & 0xFF)] + reason
     }
 
     /// Only the header of a client's frame that announces `length` payload bytes.
