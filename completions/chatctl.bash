@@ -273,13 +273,13 @@ _chatctl_user() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    add|list|passwd|remove)
+    add|list|passwd|remove|sessions|logout)
         # Offer subcommand argument completions
         "_chatctl_user_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'add list passwd remove' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'add list passwd remove sessions logout' -- "${cur}"))
         ;;
     esac
 }
@@ -341,6 +341,39 @@ _chatctl_user_remove() {
 
     # Offer option value completions
     case "${prev}" in
+    '--env-file')
+        return
+        ;;
+    esac
+}
+
+_chatctl_user_sessions() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--env-file)
+    __chatctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--env-file')
+        return
+        ;;
+    esac
+}
+
+_chatctl_user_logout() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--session --env-file)
+    __chatctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--session')
+        return
+        ;;
     '--env-file')
         return
         ;;

@@ -27,6 +27,27 @@ public protocol ChatStore: Sendable {
     /// Removes the account; its messages stay in history. Returns false when no such user exists.
     func removeUser(login: String) async throws -> Bool
 
+    // Sessions (see `SessionRecord`): every request resolves its cookie to one of these, and every instance
+    // polls `sessionsEnded` to close the WebSockets of sessions that ended anywhere.
+
+    func createSession(_ session: SessionRecord) async throws
+    /// The session with this id, whatever its state; nil when there is none.
+    func session(id: SessionID) async throws -> SessionRecord?
+    /// Sets `lastSeen` to `time` if that is later than the stored one.
+    func touchSession(id: SessionID, at time: Date) async throws
+    /// The user's sessions, whatever their state, newest first.
+    func sessions(userID: ObjectId) async throws -> [SessionRecord]
+    /// Ends the session at `time`. Returns false when there is none or it had ended already.
+    func endSession(id: SessionID, at time: Date) async throws -> Bool
+    /// Ends every session of the user that is active at `time`; returns how many.
+    func endSessions(userID: ObjectId, at time: Date) async throws -> Int
+    /// Sessions ended at or after `since` (indexed on the end time), and those that expired between `since`
+    /// and `now` without being ended (indexed on the expiry), in no particular order.
+    func sessionsEnded(since: Date, now: Date) async throws -> [SessionRecord]
+    /// Deletes sessions that expired before `cutoff` (ended ones too: a session ends before it expires, or
+    /// never); returns how many.
+    func purgeSessions(expiredBefore cutoff: Date) async throws -> Int
+
     /// Group commit: all messages in one transaction (SQLite: all or nothing), or one unordered bulk insert
     /// (MongoDB), which throws `StoreError.partiallyStored` naming the messages that did make it.
     func appendMessages(_ messages: [ChatMessage]) async throws

@@ -29,8 +29,36 @@ public final class SQLiteStore: ChatStore {
         return configuration
     }
 
+    /// Brings the file's schema up to date through GRDB's migrator, which records what it applied in
+    /// `grdb_migrations`. Files from before the migrator have the tables of `v1` and no record of it: `v1` creates
+    /// only what is missing, so it adopts them as they are, data and all. Every migration is idempotent, and a
+    /// failed attempt is retried once, because two processes that prepare one file at once (a `chatctl user`
+    /// command during the server's start) may both try to apply the same migration.
     public func prepare() async throws {
-        try await write { db in
+        do {
+            try await migrate()
+        } catch {
+            try await migrate()
+        }
+    }
+
+    private func migrate() async throws {
+        let migrator = Self.migrator
+        let pool = self.pool
+        do {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                migrator.asyncMigrate(pool) { result in continuation.resume(with: result.map { _ in () }) }
+            }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// The schema, one migration per change; never edit one that has shipped, add another.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            // The schema before migrations, exactly as `prepare()` created it then.
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS users (
                     id TEXT PRIMARY KEY NOT NULL,
@@ -48,6 +76,39 @@ public final class SQLiteStore: ChatStore {
                 CREATE INDEX IF NOT EXISTS messages_time ON messages(time, id);
                 CREATE INDEX IF NOT EXISTS messages_user ON messages(user, time, id);
                 """)
+        }
+        migrator.registerMigration("v2-sessions") { db in
+            // Times in milliseconds since 1970, as everywhere in this file; `ended` NULL until ended. The partial
+            // index serves the revocation poll (`ended >= ?` implies `ended IS NOT NULL`) and holds ended sessions only.
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS sessions (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    user_id TEXT NOT NULL,
+                    created INTEGER NOT NULL,
+                    last_seen INTEGER NOT NULL,
+                    address TEXT NOT NULL,
+                    user_agent TEXT NOT NULL,
+                    expires INTEGER NOT NULL,
+                    ended INTEGER
+                );
+                CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id, created);
+                CREATE INDEX IF NOT EXISTS sessions_ended ON sessions(ended) WHERE ended IS NOT NULL;
+                CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires);
+                """)
+        }
+        return migrator
+    }
+
+    /// The migrations applied to the file, in order (for tests and `chatctl check`).
+    func appliedMigrations() async throws -> [String] {
+        let migrator = Self.migrator
+        return try await read { db in try migrator.appliedMigrations(db) }
+    }
+
+    /// SQLite's plan for `sql`, one detail line per step (tests check that queries use their indexes).
+    func queryPlan(_ sql: String, _ arguments: StatementArguments = StatementArguments()) async throws -> [String] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String? ?? "" }
         }
     }
 
@@ -141,6 +202,80 @@ public final class SQLiteStore: ChatStore {
         try await write { db in
             try db.execute(sql: "DELETE FROM users WHERE login = ?", arguments: [login])
             return db.changesCount > 0
+        }
+    }
+
+    // MARK: sessions
+
+    public func createSession(_ session: SessionRecord) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO sessions (id, user_id, created, last_seen, address, user_agent, expires, ended)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [session.id.hex, session.userID.hex, session.created.millisecondsSince1970,
+                            session.lastSeen.millisecondsSince1970, session.address, session.userAgent,
+                            session.expires.millisecondsSince1970, session.ended?.millisecondsSince1970])
+        }
+    }
+
+    public func session(id: SessionID) async throws -> SessionRecord? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id.hex]).map(Self.session)
+        }
+    }
+
+    public func touchSession(id: SessionID, at time: Date) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE sessions SET last_seen = ? WHERE id = ? AND last_seen < ?",
+                           arguments: [time.millisecondsSince1970, id.hex, time.millisecondsSince1970])
+        }
+    }
+
+    public func sessions(userID: ObjectId) async throws -> [SessionRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM sessions WHERE user_id = ? ORDER BY created DESC, id DESC",
+                             arguments: [userID.hex]).map(Self.session)
+        }
+    }
+
+    public func endSession(id: SessionID, at time: Date) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "UPDATE sessions SET ended = ? WHERE id = ? AND ended IS NULL",
+                           arguments: [time.millisecondsSince1970, id.hex])
+            return db.changesCount > 0
+        }
+    }
+
+    public func endSessions(userID: ObjectId, at time: Date) async throws -> Int {
+        try await write { db in
+            let ms = time.millisecondsSince1970
+            try db.execute(sql: "UPDATE sessions SET ended = ? WHERE user_id = ? AND ended IS NULL AND expires > ?",
+                           arguments: [ms, userID.hex, ms])
+            return db.changesCount
+        }
+    }
+
+    public func sessionsEnded(since: Date, now: Date) async throws -> [SessionRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: Self.sessionsEndedSQL,
+                             arguments: [since.millisecondsSince1970, since.millisecondsSince1970, now.millisecondsSince1970])
+                .map(Self.session)
+        }
+    }
+
+    /// Two indexed scans (`sessions_ended`, `sessions_expires`), not one scan of the table.
+    static let sessionsEndedSQL = """
+        SELECT * FROM sessions WHERE ended >= ?1
+        UNION ALL
+        SELECT * FROM sessions WHERE expires >= ?2 AND expires <= ?3 AND ended IS NULL
+        """
+
+    public func purgeSessions(expiredBefore cutoff: Date) async throws -> Int {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE expires < ?", arguments: [cutoff.millisecondsSince1970])
+            return db.changesCount
         }
     }
 
@@ -273,6 +408,16 @@ public final class SQLiteStore: ChatStore {
         let created: Int64? = row["created"]
         return UserRecord(id: id, login: row["login"], email: row["email"], password: row["password"],
                           created: created.map { Date(millisecondsSince1970: $0) })
+    }
+
+    private static func session(_ row: Row) throws -> SessionRecord {
+        guard let id = SessionID(hex: row["id"] as String) else { throw StoreError.corrupt("session id \(row["id"] as String? ?? "?")") }
+        guard let userID = ObjectId(hex: row["user_id"] as String) else { throw StoreError.corrupt("session \(id.hex) has no user id") }
+        let ended: Int64? = row["ended"]
+        return SessionRecord(id: id, userID: userID, created: Date(millisecondsSince1970: row["created"]),
+                             lastSeen: Date(millisecondsSince1970: row["last_seen"]), address: row["address"],
+                             userAgent: row["user_agent"], expires: Date(millisecondsSince1970: row["expires"]),
+                             ended: ended.map { Date(millisecondsSince1970: $0) })
     }
 
     private static func message(_ row: Row) throws -> ChatMessage {

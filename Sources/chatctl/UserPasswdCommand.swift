@@ -7,7 +7,8 @@ struct UserPasswdCommand: AsyncParsableCommand {
         abstract: "Set a new password for an account.",
         discussion: """
             On a terminal the new password is asked twice and never echoed; --password-stdin reads it from the \
-            first line of standard input. Existing sessions stay logged in.
+            first line of standard input. Every session of the account is ended: it must log in again with the new \
+            password, and its open WebSockets close (4401).
 
             Examples:
               chatctl user passwd alice
@@ -28,8 +29,8 @@ struct UserPasswdCommand: AsyncParsableCommand {
             let admin = UserAdmin(store: store, bcryptCost: config.bcryptCost)
             let user = try await admin.existing(login)
             let password = try Terminal.newPassword(fromStdin: passwordStdin, for: user.login)
-            try await admin.setPassword(login: user.login, password: password)
-            Terminal.warn("password changed for \(user.login)")
+            let ended = try await admin.setPassword(login: user.login, password: password)
+            Terminal.warn("password changed for \(user.login); \(ended) session\(ended == 1 ? "" : "s") ended")
         }
     }
 }

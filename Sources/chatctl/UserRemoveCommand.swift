@@ -6,7 +6,8 @@ struct UserRemoveCommand: AsyncParsableCommand {
         commandName: "remove",
         abstract: "Remove an account; its messages stay in history.",
         discussion: """
-            Asks for confirmation on a terminal; --yes skips the question (required when stdin is not a terminal).
+            Asks for confirmation on a terminal; --yes skips the question (required when stdin is not a terminal). \
+            The account's sessions are ended first, so its open WebSockets close (4401).
 
             Examples:
               chatctl user remove bob
@@ -34,8 +35,8 @@ struct UserRemoveCommand: AsyncParsableCommand {
                     throw fail("not removed; answer y to remove, or pass --yes")
                 }
             }
-            try await admin.remove(login: user.login)
-            Terminal.warn("removed user \(user.login)")
+            let ended = try await admin.remove(login: user.login)
+            Terminal.warn("removed user \(user.login); \(ended) session\(ended == 1 ? "" : "s") ended")
         }
     }
 }

@@ -136,8 +136,9 @@ struct AccountFlowTests {
             var bytes = Array(cookie.utf8)
             bytes[bytes.count / 2] = bytes[bytes.count / 2] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
             let tampered = String(decoding: bytes, as: UTF8.self)
-            let expired = try server.sessions.encode(.init(userID: user.id, issued: Date().addingTimeInterval(-8 * 86400)))
-            let fromElsewhere = try foreign.encode(.init(userID: user.id, issued: Date()))
+            let live = try #require(try await server.store.sessions(userID: user.id).first)
+            let expired = try server.sessions.encode(.init(sessionID: live.id, userID: user.id, issued: Date().addingTimeInterval(-8 * 86400)))
+            let fromElsewhere = try foreign.encode(.init(live))
             for bad in [tampered, expired, fromElsewhere, "", "garbage", String(repeating: "A", count: 4000)] {
                 let page = try await client.request("/", cookie: bad)
                 #expect(page.status == .found, "cookie \(bad.prefix(20)) was accepted")

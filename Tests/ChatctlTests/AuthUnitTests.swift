@@ -45,13 +45,17 @@ struct AuthUnitTests {
     @Test func sessionCookiesRoundTripAndExpire() throws {
         let codec = SessionCodec(secret: .random(), lifetime: .seconds(3600))
         let id = ObjectIdGenerator().next()
-        let now = Date()
-        let cookie = try codec.encode(.init(userID: id, issued: now))
-        #expect(codec.decode(cookie, now: now)?.userID == id)
-        #expect(codec.decode(cookie, now: now.addingTimeInterval(3599))?.userID == id)
+        let sessionID = SessionID.random()
+        let now = Date(millisecondsSince1970: Date().millisecondsSince1970)
+        let session = SessionCodec.Session(sessionID: sessionID, userID: id, issued: now)
+        let cookie = try codec.encode(session)
+        #expect(codec.decode(cookie, now: now) == session)
+        #expect(codec.decode(cookie, now: now.addingTimeInterval(3599))?.sessionID == sessionID)
         #expect(codec.decode(cookie, now: now.addingTimeInterval(3601)) == nil)
         #expect(codec.decode(cookie, now: now.addingTimeInterval(-3600)) == nil)
         #expect(!cookie.contains(id.hex))
+        #expect(!cookie.contains(sessionID.hex))
+        #expect(try codec.encode(session) != cookie, "a fresh nonce each time")
         #expect(cookie.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
     }
 

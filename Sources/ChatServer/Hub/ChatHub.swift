@@ -17,6 +17,9 @@ public final class ChatHub: Sendable {
         var shards: [ObjectIdentifier: NIOLoopBound<LoopShard>] = [:]
         var shardList: [NIOLoopBound<LoopShard>] = []
         var online: [String: Int] = [:]
+        /// Sessions ended lately, with when the hub was told: a connection registered with one of them is closed
+        /// at once (its upgrade may have been decided just before the session ended). See `closeSessions`.
+        var endedSessions: [SessionID: ContinuousClock.Instant] = [:]
     }
 
     private let registry = Mutex(Registry())
@@ -50,10 +53,12 @@ public final class ChatHub: Sendable {
 
     /// Adds an upgraded WebSocket channel; runs on the channel's event loop, so a connection needs no task.
     /// The presence frame is its first frame; while `replaying`, live events are held back until `finishReplay`.
-    func register(login: String, channel: any Channel, replaying: Bool) throws -> (HubConnection, ConnectionState) {
+    /// `session` is the session it was opened with (nil: none that can end, as in tests of the hub alone).
+    func register(login: String, session: SessionID? = nil, channel: any Channel,
+                  replaying: Bool) throws -> (HubConnection, ConnectionState) {
         channel.eventLoop.assertInEventLoop()
         let id = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let (shard, isFirst, users) = registry.withLock { registry -> (NIOLoopBound<LoopShard>, Bool, [String]) in
+        let (shard, isFirst, users, sessionEnded) = registry.withLock { registry -> (NIOLoopBound<LoopShard>, Bool, [String], Bool) in
             let key = ObjectIdentifier(channel.eventLoop)
             let shard: NIOLoopBound<LoopShard>
             if let existing = registry.shards[key] {
@@ -64,14 +69,15 @@ public final class ChatHub: Sendable {
                 registry.shardList.append(shard)
             }
             registry.online[login, default: 0] += 1
-            return (shard, registry.online[login] == 1, registry.online.keys.sorted())
+            let ended = session.map { registry.endedSessions[$0] != nil } ?? false
+            return (shard, registry.online[login] == 1, registry.online.keys.sorted(), ended)
         }
         let state: ConnectionState
         do {
             let context = try channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
             try channel.syncOptions?.setOption(
                 ChannelOptions.writeBufferWaterMark, value: .init(low: outboundBufferBytes / 2, high: outboundBufferBytes))
-            state = ConnectionState(id: id, login: login, channel: channel, context: context)
+            state = ConnectionState(id: id, login: login, session: session, channel: channel, context: context)
         } catch {
             // Not announced yet (the join comes last), so not taken back either: a leave here would tell the
             // room that someone it never saw join has left.
@@ -84,6 +90,10 @@ public final class ChatHub: Sendable {
         metrics.connections.add(1, ordering: .relaxed)
         metrics.connectionsTotal.add(1, ordering: .relaxed)
         if isFirst { broadcast(events: [.join(user: login, time: Date())], excluding: id) }
+        if sessionEnded {
+            metrics.sessionCloses.add(1, ordering: .relaxed)
+            state.beginClose(frame: Self.sessionEndedFrame, timeout: closeTimeout)
+        }
         return (HubConnection(id: id, login: login, shard: shard), state)
     }
 
@@ -122,6 +132,39 @@ public final class ChatHub: Sendable {
             try? await shard.eventLoop.submit { shard.value.closeAll(frame: frame) }.get()
         }
     }
+
+    /// The close frame of a connection whose session ended: the web page goes to /login on it.
+    static let sessionEndedCode: UInt16 = 4401
+    static let sessionEndedFrame = ServerFrame.close(code: sessionEndedCode, reason: "session ended")
+
+    /// Closes (4401 "session ended", through the close handshake) every connection opened with one of these
+    /// sessions, on every loop, and any that registers with one of them until `forgetEndedSessions` drops it.
+    /// Telling the hub twice about a session is harmless. Not on the delivery path: it costs a walk over each
+    /// loop's connections, once per batch of ended sessions.
+    public func closeSessions(_ sessions: Set<SessionID>) {
+        guard !sessions.isEmpty else { return }
+        let now = ContinuousClock.now
+        let shards = registry.withLock { registry in
+            for session in sessions { registry.endedSessions[session] = now }
+            return registry.shardList
+        }
+        let frame = Self.sessionEndedFrame
+        for shard in shards {
+            shard.eventLoop.execute {
+                let closed = shard.value.closeSessions(sessions, frame: frame)
+                if closed > 0 { self.metrics.sessionCloses.add(closed, ordering: .relaxed) }
+            }
+        }
+    }
+
+    /// Forgets sessions the hub was told about before `cutoff` (a registration that old has long been decided).
+    func forgetEndedSessions(before cutoff: ContinuousClock.Instant) {
+        registry.withLock { registry in
+            registry.endedSessions = registry.endedSessions.filter { $0.value >= cutoff }
+        }
+    }
+
+    var endedSessionCount: Int { registry.withLock { $0.endedSessions.count } }
 
     /// Closes every channel now, without a handshake: the end of a graceful shutdown.
     func closeChannels() async {

@@ -14,6 +14,8 @@ public final class ChatMetrics: Sendable {
     public let feedMessages = Atomic<Int>(0)
     public let feedSkippedOld = Atomic<Int>(0)
     public let feedFailures = Atomic<Int>(0)
+    public let sessionCloses = Atomic<Int>(0)
+    public let sessionPollFailures = Atomic<Int>(0)
 
     public init() {}
 
@@ -30,6 +32,8 @@ public final class ChatMetrics: Sendable {
             ("chat_feed_messages_total", "counter", "Messages broadcast from the store's change stream.", feedMessages.load(ordering: .relaxed)),
             ("chat_feed_skipped_old_total", "counter", "Inserted messages not broadcast because they are not live (imported history).", feedSkippedOld.load(ordering: .relaxed)),
             ("chat_feed_failures_total", "counter", "Change-stream failures (each followed by a backoff and a resume).", feedFailures.load(ordering: .relaxed)),
+            ("chat_session_closes_total", "counter", "WebSockets closed (4401) because their session ended or expired.", sessionCloses.load(ordering: .relaxed)),
+            ("chat_session_poll_failures_total", "counter", "Looks for ended sessions that failed (each retried at the next poll).", sessionPollFailures.load(ordering: .relaxed)),
             ("chat_http_requests_total", "counter", "HTTP requests served.", httpRequests.load(ordering: .relaxed)),
         ]
         var out = ""

@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 import NIOCore
 import NIOWebSocket
@@ -8,6 +9,8 @@ import Synchronization
 final class ConnectionState {
     let id: UInt64
     let login: String
+    /// The session the WebSocket was opened with: when it ends, the connection is closed (4401).
+    let session: SessionID?
     let channel: any Channel
     /// The WebSocket frame encoder's context: writing through it skips the encoder.
     let context: ChannelHandlerContext
@@ -17,9 +20,10 @@ final class ConnectionState {
     /// A close frame went out: nothing more may follow it.
     private(set) var closing = false
 
-    init(id: UInt64, login: String, channel: any Channel, context: ChannelHandlerContext) {
+    init(id: UInt64, login: String, session: SessionID?, channel: any Channel, context: ChannelHandlerContext) {
         self.id = id
         self.login = login
+        self.session = session
         self.channel = channel
         self.context = context
     }

@@ -125,6 +125,18 @@ final class LoopShard {
         state.beginClose(frame: frame, timeout: hub.closeTimeout)
     }
 
+    /// Begins the close of every connection opened with one of `sessions`; returns how many.
+    func closeSessions(_ sessions: Set<SessionID>, frame: ByteBuffer) -> Int {
+        loop.assertInEventLoop()
+        var closed = 0
+        for state in connections.values where !state.closing {
+            guard let session = state.session, sessions.contains(session) else { continue }
+            state.beginClose(frame: frame, timeout: hub.closeTimeout)
+            closed += 1
+        }
+        return closed
+    }
+
     func closeAll(frame: ByteBuffer) {
         loop.assertInEventLoop()
         for state in connections.values {

@@ -56,7 +56,8 @@ struct WebSocketEndpoint: Sendable {
     }
 
     enum Decision: Sendable, Equatable {
-        case accept(login: String, since: ObjectId?)
+        /// `session`: the session the cookie named, whose end closes the connection.
+        case accept(login: String, session: SessionID, since: ObjectId?)
         case refuse(Refusal)
     }
 
@@ -81,9 +82,9 @@ struct WebSocketEndpoint: Sendable {
             since = id
         }
         switch verdict {
-        case .allowed(let user?):
-            logger.info("GET /ws 101", metadata: ["user": "\(user.login)"])
-            return .accept(login: user.login, since: since)
+        case .allowed(let signedIn?):
+            logger.info("GET /ws 101", metadata: ["user": "\(signedIn.user.login)"])
+            return .accept(login: signedIn.user.login, session: signedIn.session.id, since: since)
         case .storeUnavailable:
             return .refuse(.init(status: .serviceUnavailable, message: "store unavailable"))
         case .allowed(nil), .needsLogin, .crossOrigin:
@@ -92,9 +93,9 @@ struct WebSocketEndpoint: Sendable {
     }
 
     /// On the channel's loop, once the upgrade response is out: registers the connection and installs its handler.
-    func attach(channel: any Channel, login: String, since: ObjectId?, logger: Logger) throws {
+    func attach(channel: any Channel, login: String, session: SessionID, since: ObjectId?, logger: Logger) throws {
         channel.eventLoop.assertInEventLoop()
-        let (connection, state) = try server.hub.register(login: login, channel: channel, replaying: since != nil)
+        let (connection, state) = try server.hub.register(login: login, session: session, channel: channel, replaying: since != nil)
         let handler = ChatWebSocketHandler(shared: shared, connection: connection, state: state)
         do {
             try channel.pipeline.syncOperations.addHandler(handler)

@@ -49,11 +49,12 @@ func buildRouter(_ server: ServerContext) -> Router<ChatRequestContext> {
 }
 
 /// Services shut down in reverse order, after the HTTP server (which Hummingbird adds last): WebSockets
-/// are closed (1001), the writer stores what it accepted, the feed stops following the change stream,
-/// then the store closes.
+/// are closed (1001), the writer stores what it accepted, the session watch stops polling, the feed stops
+/// following the change stream, then the store closes.
 func buildServices(_ server: ServerContext) -> [any Service] {
     var services: [any Service] = [StoreService(store: server.store)]
     if let feed = server.feed { services.append(feed) }
+    services.append(SessionWatchService(store: server.store, hub: server.hub, metrics: server.metrics, logger: server.logger))
     services.append(server.writer)
     services.append(ChatHubService(hub: server.hub, shutdown: server.shutdown))
     return services

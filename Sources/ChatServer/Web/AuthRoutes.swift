@@ -4,7 +4,8 @@ import ChatStorage
 import Foundation
 import Hummingbird
 
-/// Sign-up, log-in and sign-out: the original's plain forms, with the password actually checked.
+/// Sign-up, log-in and sign-out: the original's plain forms, with the password actually checked. A log-in is a
+/// session record in the store, named by the cookie; signing out ends it (POST only: a GET must not act).
 struct AuthRoutes {
     let server: ServerContext
 
@@ -13,8 +14,8 @@ struct AuthRoutes {
         router.post("/login") { request, context in try await self.login(request, context) }
         router.get("/signin") { _, context in self.signinPage(context) }
         router.post("/signin") { request, context in try await self.signin(request, context) }
-        router.get("/signout") { _, _ in self.signout() }
-        router.post("/signout") { _, _ in self.signout() }
+        router.get("/signout") { _, context in self.signoutPage(context) }
+        router.post("/signout") { request, context in try await self.signout(request, context) }
     }
 
     private func loginPage(_ context: ChatRequestContext) -> Response {
@@ -64,7 +65,7 @@ struct AuthRoutes {
             _ = try await server.store.setPassword(userID: user.id, password: hash)
             context.logger.notice("legacy password upgraded to bcrypt", metadata: ["login": "\(LogValue.escaped(user.login))"])
         }
-        return try startSession(for: user)
+        return try await startSession(for: user, request, context)
     }
 
     private func signin(_ request: Request, _ context: ChatRequestContext) async throws -> Response {
@@ -105,18 +106,44 @@ struct AuthRoutes {
         }
         server.signups.record(addressKey)
         context.logger.info("account created", metadata: ["login": "\(LogValue.escaped(login))"])
-        return try startSession(for: user)
+        return try await startSession(for: user, request, context)
     }
 
-    private func signout() -> Response {
+    /// A GET acts on nothing: it offers the button (a POST form, as in every page's header).
+    private func signoutPage(_ context: ChatRequestContext) -> Response {
+        guard let user = context.user else { return .redirect(to: "/login", type: .found) }
+        return .html(server.pages.render("signout", ["title": "Sign out", "user": ["login": user.login]]))
+    }
+
+    /// Ends the cookie's session in the store, closes its WebSockets here at once (other instances close theirs
+    /// within their next poll, see `SessionWatchService`), and clears the cookie. The session is read from the
+    /// cookie itself, so that a store that fails is reported rather than the session left on behind a cleared cookie.
+    private func signout(_ request: Request, _ context: ChatRequestContext) async throws -> Response {
+        if let cookie = SessionCookie.value(in: request.headers[values: .cookie]), let sealed = server.sessions.decode(cookie) {
+            do {
+                if try await server.store.endSession(id: sealed.sessionID, at: Date()) {
+                    context.logger.info("signed out", metadata: ["login": "\(context.user?.login ?? "?")"])
+                }
+            } catch {
+                context.logger.warning("sign-out failed", metadata: ["error": "\(error)"])
+                return .text("The session could not be ended: the chat's store is unavailable; try again shortly.\n",
+                             status: .serviceUnavailable)
+            }
+            server.hub.closeSessions([sealed.sessionID])
+        }
         var response = Response.redirect(to: "/login", type: .found)
         response.setCookie(Cookie(name: SessionCookie.name, value: "", maxAge: 0, path: "/",
                                   secure: server.config.secureCookies, httpOnly: true, sameSite: .lax))
         return response
     }
 
-    private func startSession(for user: UserRecord) throws -> Response {
-        let value = try server.sessions.encode(.init(userID: user.id, issued: Date()))
+    /// Stores a new session for `user`, with the client's address and User-Agent, and sets its cookie.
+    private func startSession(for user: UserRecord, _ request: Request, _ context: ChatRequestContext) async throws -> Response {
+        let session = SessionRecord.start(
+            userID: user.id, address: context.remoteAddress?.clientDescription ?? "",
+            userAgent: request.headers[.userAgent] ?? "", lifetime: server.sessions.lifetime)
+        try await server.store.createSession(session)
+        let value = try server.sessions.encode(.init(session))
         var response = Response.redirect(to: "/", type: .found)
         response.setCookie(Cookie(name: SessionCookie.name, value: value,
                                   maxAge: Int(server.sessions.lifetime.components.seconds), path: "/",

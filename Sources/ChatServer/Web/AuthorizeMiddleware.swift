@@ -17,9 +17,10 @@ struct AuthorizeMiddleware: RouterMiddleware {
             method: request.method, path: path, cookieHeaders: request.headers[values: .cookie],
             origin: request.headers[.origin], secFetchSite: request.headers[.secFetchSite], host: request.head.authority))
         switch verdict {
-        case .allowed(let user):
+        case .allowed(let signedIn):
             var context = context
-            context.user = user
+            context.user = signedIn?.user
+            context.session = signedIn?.session
             return try await next(request, context)
         case .crossOrigin(let why):
             context.logger.notice("cross-origin request refused", metadata: ["why": "\(why)"])

@@ -75,11 +75,11 @@ struct ChatHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard case .accept(let login, let since) = decision.value else {
+                        guard case .accept(let login, let session, let since) = decision.value else {
                             throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
                         }
                         channel.pipeline.syncOperations.removeHandler(connectionGuard.value).whenFailure { _ in }
-                        try endpoint.attach(channel: channel, login: login, since: since, logger: logger)
+                        try endpoint.attach(channel: channel, login: login, session: session, since: since, logger: logger)
                         return UpgradeResult.webSocket
                     }
                 }

@@ -13,6 +13,7 @@ public struct PageRenderer: Sendable {
             ("layout_foot", PackageResources.layout_foot_mustache),
             ("login", PackageResources.login_mustache),
             ("signin", PackageResources.signin_mustache),
+            ("signout", PackageResources.signout_mustache),
             ("chat", PackageResources.chat_mustache),
         ]
         for (name, bytes) in templates {

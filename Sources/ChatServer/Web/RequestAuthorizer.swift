@@ -23,8 +23,8 @@ struct RequestAuthorizer: Sendable {
     }
 
     enum Verdict: Sendable, Equatable {
-        /// Go on; `user` is nil on the open paths when nobody is logged in.
-        case allowed(UserRecord?)
+        /// Go on; nil on the open paths when nobody is logged in.
+        case allowed(SignedIn?)
         /// A browser marked the request cross-site.
         case crossOrigin(String)
         /// A path that needs a session, asked without one.
@@ -48,13 +48,13 @@ struct RequestAuthorizer: Sendable {
             ? server.origins.checkOrigin(secFetchSite: request.secFetchSite, origin: request.origin, host: request.host)
             : server.origins.check(method: request.method.rawValue, secFetchSite: request.secFetchSite, origin: request.origin, host: request.host)
         if case .crossOrigin(let why) = origin { return .crossOrigin(why) }
-        let user: UserRecord?
+        let signedIn: SignedIn?
         do {
-            user = try await server.user(fromCookie: SessionCookie.value(in: request.cookieHeaders))
+            signedIn = try await server.user(fromCookie: SessionCookie.value(in: request.cookieHeaders))
         } catch {
             return .storeUnavailable
         }
-        if user == nil && !Self.isOpen(request.path) { return .needsLogin }
-        return .allowed(user)
+        if signedIn == nil && !Self.isOpen(request.path) { return .needsLogin }
+        return .allowed(signedIn)
     }
 }

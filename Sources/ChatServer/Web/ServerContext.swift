@@ -70,9 +70,25 @@ public struct ServerContext: Sendable {
         decoyHash = try await passwords.hash(SecretKey.random().base64)
     }
 
-    /// The user a session cookie names, if the cookie is valid and the account still exists.
-    func user(fromCookie cookie: String?) async throws -> UserRecord? {
-        guard let cookie, let session = sessions.decode(cookie) else { return nil }
-        return try await store.user(id: session.userID)
+    /// The session a cookie names and its user: nil unless the cookie is sealed by this server's key and not past
+    /// its lifetime, the store holds that session for that user, active (not ended, not expired), and the account
+    /// still exists. Records the session's `lastSeen` when it is a minute or more old (a write at most once a
+    /// minute per session, not one per request).
+    func user(fromCookie cookie: String?, now: Date = Date()) async throws -> SignedIn? {
+        guard let cookie, let sealed = sessions.decode(cookie, now: now) else { return nil }
+        guard var session = try await store.session(id: sealed.sessionID), session.userID == sealed.userID,
+            session.isActive(at: now), let user = try await store.user(id: session.userID)
+        else { return nil }
+        if now.timeIntervalSince(session.lastSeen) >= SessionRecord.lastSeenResolution {
+            let seen = Date(millisecondsSince1970: now.millisecondsSince1970)
+            do {
+                try await store.touchSession(id: session.id, at: seen)
+                session.lastSeen = seen
+            } catch {
+                // Only bookkeeping: the request goes on, and the next one tries again.
+                logger.debug("session last-seen not recorded", metadata: ["error": "\(error)"])
+            }
+        }
+        return SignedIn(session: session, user: user)
     }
 }

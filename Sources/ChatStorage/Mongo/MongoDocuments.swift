@@ -73,3 +73,51 @@ enum MongoDocuments {
 extension MongoDocuments {
     static func user(_ found: FoundDocument) throws -> UserRecord { try user(found.pointer) }
 }
+
+/// chatctl's own `sessions {_id: "<32 hex>", userId: ObjectId, created, lastSeen, address, userAgent, expires[, ended]}`:
+/// `ended` is absent until the session is ended.
+extension MongoDocuments {
+    static func document(_ session: SessionRecord) -> BSONDocument {
+        let document = BSONDocument([
+            "_id": .string(session.id.hex),
+            "userId": .oid(session.userID),
+            "created": .date(session.created),
+            "lastSeen": .date(session.lastSeen),
+            "address": .string(session.address),
+            "userAgent": .string(session.userAgent),
+            "expires": .date(session.expires),
+        ])
+        if let ended = session.ended { document.append("ended", .date(ended)) }
+        return document
+    }
+
+    static func session(_ raw: OpaquePointer) throws -> SessionRecord {
+        var id: SessionID?
+        var userID: ObjectId?
+        var created: Date?
+        var lastSeen: Date?
+        var address = ""
+        var userAgent = ""
+        var expires: Date?
+        var ended: Date?
+        BSONReader(raw: raw).forEach { field in
+            switch field.key {
+            case "_id": id = field.string.flatMap { SessionID(hex: $0) }
+            case "userId": userID = field.objectId
+            case "created": created = field.date
+            case "lastSeen": lastSeen = field.date
+            case "address": address = field.string ?? ""
+            case "userAgent": userAgent = field.string ?? ""
+            case "expires": expires = field.date
+            case "ended": ended = field.date
+            default: break
+            }
+        }
+        guard let id else { throw StoreError.corrupt("a session whose _id is not 32 hex digits") }
+        guard let userID, let created, let expires else {
+            throw StoreError.corrupt("session \(id.hex) lacks an ObjectId userId, a date created or a date expires")
+        }
+        return SessionRecord(id: id, userID: userID, created: created, lastSeen: lastSeen ?? created, address: address,
+                             userAgent: userAgent, expires: expires, ended: ended)
+    }
+}

@@ -108,7 +108,7 @@ extension MongoStore {
     public func missingIndexes() async throws -> [String] {
         try await withClient { client in
             var missing: [String] = []
-            for collectionName in ["users", "messages"] {
+            for collectionName in RequiredIndex.collections {
                 let present = try self.indexes(client, collectionName)
                 for required in RequiredIndex.all where required.collection == collectionName {
                     if !present.contains(where: required.isSatisfied(by:)) { missing.append(required.description) }

@@ -7,7 +7,8 @@ import NIOPosix
 import Synchronization
 
 /// The MongoDB store, through libmongoc, over the original aiohttp app's collections:
-/// `users {_id, login, email, password[, created]}` and `messages {_id, user, msg, time}`.
+/// `users {_id, login, email, password[, created]}` and `messages {_id, user, msg, time}`, plus chatctl's own
+/// `sessions {_id, userId, created, lastSeen, address, userAgent, expires[, ended]}`.
 ///
 /// Every driver call blocks, so each async operation runs on a dedicated `NIOThreadPool` (never on the caller's
 /// executor or an event loop) with a client popped from one `mongoc_client_pool_t` and pushed back on every path;
@@ -121,7 +122,7 @@ public final class MongoStore: ChatStore {
         let missing = try await missingIndexes()
         if !missing.isEmpty {
             try await withClient { client in
-                for collection in ["users", "messages"] {
+                for collection in RequiredIndex.collections {
                     let indexes = RequiredIndex.all.filter { $0.collection == collection }.map { BSONValue.document($0.specification) }
                     try self.command(client, BSONDocument(["createIndexes": .string(collection), "indexes": .array(indexes)]))
                 }

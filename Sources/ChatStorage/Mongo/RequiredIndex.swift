@@ -15,7 +15,20 @@ struct RequiredIndex: CustomStringConvertible {
         RequiredIndex(collection: "messages", name: "time_1__id_1", keys: [("time", 1), ("_id", 1)], unique: false, caseInsensitive: false),
         RequiredIndex(collection: "messages", name: "user_1_time_1__id_1", keys: [("user", 1), ("time", 1), ("_id", 1)],
                       unique: false, caseInsensitive: false),
+        // A user's sessions, newest first (`chatctl user sessions`, `endSessions`).
+        RequiredIndex(collection: "sessions", name: "userId_1_created_-1", keys: [("userId", 1), ("created", -1)],
+                      unique: false, caseInsensitive: false),
+        // The revocation poll: sessions ended, and sessions expiring, since its last look.
+        RequiredIndex(collection: "sessions", name: "ended_1", keys: [("ended", 1)], unique: false, caseInsensitive: false),
+        RequiredIndex(collection: "sessions", name: "expires_1", keys: [("expires", 1)], unique: false, caseInsensitive: false),
     ]
+
+    /// The collections that have required indexes, in the order above.
+    static var collections: [String] {
+        var seen: [String] = []
+        for index in all where !seen.contains(index.collection) { seen.append(index.collection) }
+        return seen
+    }
 
     var description: String {
         let fields = keys.map(\.0).joined(separator: ",")

@@ -50,6 +50,14 @@ final class ScriptedFeed: MessageFeed {
     func allUsers() async throws -> [UserRecord] { try await inner.allUsers() }
     func setPassword(userID: ObjectId, password: String) async throws -> Bool { try await inner.setPassword(userID: userID, password: password) }
     func removeUser(login: String) async throws -> Bool { try await inner.removeUser(login: login) }
+    func createSession(_ session: SessionRecord) async throws { try await inner.createSession(session) }
+    func session(id: SessionID) async throws -> SessionRecord? { try await inner.session(id: id) }
+    func touchSession(id: SessionID, at time: Date) async throws { try await inner.touchSession(id: id, at: time) }
+    func sessions(userID: ObjectId) async throws -> [SessionRecord] { try await inner.sessions(userID: userID) }
+    func endSession(id: SessionID, at time: Date) async throws -> Bool { try await inner.endSession(id: id, at: time) }
+    func endSessions(userID: ObjectId, at time: Date) async throws -> Int { try await inner.endSessions(userID: userID, at: time) }
+    func sessionsEnded(since: Date, now: Date) async throws -> [SessionRecord] { try await inner.sessionsEnded(since: since, now: now) }
+    func purgeSessions(expiredBefore cutoff: Date) async throws -> Int { try await inner.purgeSessions(expiredBefore: cutoff) }
     func message(id: ObjectId) async throws -> ChatMessage? { try await inner.message(id: id) }
     func messages(before cursor: ObjectId?, limit: Int) async throws -> [ChatMessage] { try await inner.messages(before: cursor, limit: limit) }
     func messages(after cursor: ObjectId, limit: Int) async throws -> [ChatMessage] { try await inner.messages(after: cursor, limit: limit) }
