@@ -1,0 +1,59 @@
+@testable import ChatModel
+@testable import ChatStorage
+import Foundation
+import GRDB
+import Testing
+
+@Suite("SQLite schema migration")
+struct SQLiteMigrationTests {
+    /// The schema every file had before migrations, as the previous release created it.
+    static let previousSchema = """
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY NOT NULL,
+            login TEXT NOT NULL COLLATE NOCASE UNIQUE,
+            email TEXT NOT NULL COLLATE NOCASE UNIQUE,
+            password TEXT NOT NULL,
+            created INTEGER
+        );
+        CREATE TABLE messages (
+            id TEXT PRIMARY KEY NOT NULL,
+            user TEXT NOT NULL,
+            msg TEXT NOT NULL,
+            time INTEGER NOT NULL
+        );
+        CREATE INDEX messages_time ON messages(time, id);
+        CREATE INDEX messages_user ON messages(user, time, id);
+        """
+
+    @Test func aFileOfThePreviousSchemaMigratesInPlaceWithNothingLost() async throws {
+        let directory = try makeTemporaryDirectory("chatctl-migration")
+        let path = directory.appendingPathComponent("chat.sqlite").path
+        let userID = ObjectIdGenerator().next()
+        let messageID = ObjectIdGenerator().next()
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try await queue.write { db in
+                try db.execute(sql: Self.previousSchema)
+                try db.execute(sql: "INSERT INTO users (id, login, email, password, created) VALUES (?, 'alice', 'a@example.com', 'plain', NULL)",
+                               arguments: [userID.hex])
+                try db.execute(sql: "INSERT INTO messages (id, user, msg, time) VALUES (?, 'alice', 'kept', 1795546800000)",
+                               arguments: [messageID.hex])
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        try await store.prepare()
+        #expect(try await store.appliedMigrations() == ["v1", "v2-sessions"])
+        #expect(try await store.user(login: "alice")?.id == userID)
+        #expect(try await store.message(id: messageID)?.text == "kept")
+        let session = SessionRecord.start(userID: userID, address: "127.0.0.1", userAgent: "test", lifetime: .seconds(60))
+        try await store.createSession(session)
+        #expect(try await store.session(id: session.id) == session)
+        await store.close()
+        // A second start finds nothing left to do.
+        let reopened = try SQLiteStore(path: path)
+        try await reopened.prepare()
+        #expect(try await reopened.appliedMigrations() == ["v1", "v2-sessions"])
+        #expect(try await reopened.session(id: session.id) == session)
+        await reopened.close()
+    }
+}
