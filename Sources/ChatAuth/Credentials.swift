@@ -13,6 +13,7 @@ public enum Credentials {
         case email
         case passwordTooShort
         case passwordTooLong
+        case passwordWithNUL
 
         public var description: String {
             switch self {
@@ -20,6 +21,7 @@ public enum Credentials {
             case .email: "that is not an email address"
             case .passwordTooShort: "a password needs at least 8 characters"
             case .passwordTooLong: "a password may be at most 72 bytes (bcrypt ignores the rest)"
+            case .passwordWithNUL: "a password may not contain the NUL character (bcrypt would cut it there)"
             }
         }
     }
@@ -43,6 +45,7 @@ public enum Credentials {
 
     public static func validatePassword(_ password: String) throws(Problem) {
         if password.utf8.count > passwordBytes.upperBound { throw .passwordTooLong }
+        if password.utf8.contains(0) { throw .passwordWithNUL }
         if password.count < passwordBytes.lowerBound { throw .passwordTooShort }
     }
 }

@@ -1,3 +1,4 @@
+@testable import ChatAuth
 @testable import ChatModel
 @testable import ChatServer
 import Foundation
@@ -82,5 +83,30 @@ struct ThrottlingTests {
         #expect(LogValue.escaped("\u{1B}[2J") == "\\u{1b}[2J")
         #expect(LogValue.escaped(String(repeating: "x", count: 500), limit: 10) == String(repeating: "x", count: 10) + "…")
         #expect(LogValue.escaped("plain é 😀") == "plain é 😀")
+    }
+
+    @Test func webSocketsPerUserAreCapped() async throws {
+        try await TestServer.run(TestServer.config { $0.maxSocketsPerUser = 2 }) { _, client in
+            let cookie = try await client.signUp("alice")
+            let (first, _) = try await TestSocket.connect(port: client.port, cookie: cookie)
+            let (second, _) = try await TestSocket.connect(port: client.port, cookie: cookie)
+            let third = try await RawHTTP.get(port: client.port, path: "/ws",
+                                              headers: RawHTTP.upgradeHeaders + [.cookie: "\(SessionCookie.name)=\(cookie)"])
+            #expect(third.hasPrefix("HTTP/1.1 429"), "\(third.prefix(200))")
+            await first.close()
+            await second.close()
+        }
+    }
+
+    @Test func passwordsWithNULAreRefused() async throws {
+        #expect(throws: Credentials.Problem.passwordWithNUL) { try Credentials.validatePassword("correct\u{0}horse") }
+        try await TestServer.run { _, client in
+            let refused = try await client.request("/signin", method: .post,
+                                                   form: ["login": "nul", "email": "nul@example.com", "password": "correct\u{0}horse"])
+            #expect(refused.status == .unprocessableContent)
+            _ = try await client.signUp("alice", password: "correct horse")
+            let cut = try await client.logIn("alice", password: "correct horse\u{0}anything")
+            #expect(cut.sessionCookie == nil, "a NUL does not end the password early")
+        }
     }
 }

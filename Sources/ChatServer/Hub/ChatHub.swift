@@ -49,6 +49,11 @@ public final class ChatHub: Sendable {
 
     public var connectionCount: Int { metrics.connections.load(ordering: .relaxed) }
 
+    /// Open connections of one user (`MAX_SOCKETS_PER_USER` caps them).
+    public func connectionCount(of login: String) -> Int {
+        registry.withLock { $0.online[login] ?? 0 }
+    }
+
     // MARK: connections
 
     /// Adds an upgraded WebSocket channel; runs on the channel's event loop, so a connection needs no task.

@@ -83,7 +83,12 @@ struct WebSocketEndpoint: Sendable {
         }
         switch verdict {
         case .allowed(let signedIn?):
-            logger.info("GET /ws 101", metadata: ["user": "\(signedIn.user.login)"])
+            let open = server.hub.connectionCount(of: signedIn.user.login)
+            guard open < server.config.maxSocketsPerUser else {
+                return .refuse(.init(status: .tooManyRequests,
+                                     message: "\(open) WebSockets open for this user already (at most \(server.config.maxSocketsPerUser)); close one"))
+            }
+            logger.info("GET /ws 101", metadata: ["user": "\(LogValue.escaped(signedIn.user.login))"])
             return .accept(login: signedIn.user.login, session: signedIn.session.id, since: since)
         case .storeUnavailable:
             return .refuse(.init(status: .serviceUnavailable, message: "store unavailable"))

@@ -35,7 +35,8 @@ struct AuthRoutes {
         }
         let login = form.login ?? ""
         let password = form.password ?? ""
-        guard !login.isEmpty, !password.isEmpty, login.utf8.count <= 256, password.utf8.count <= 1024 else {
+        // No stored password has a NUL (sign-up refuses them), and bcrypt would stop reading at one.
+        guard !login.isEmpty, !password.isEmpty, login.utf8.count <= 256, password.utf8.count <= 1024, !password.utf8.contains(0) else {
             return loginForm(error: "Enter your login and password.", login: String(login.prefix(32)), status: .badRequest)
         }
         let loginKey = "login:" + login.lowercased()
