@@ -36,6 +36,9 @@ struct ConfigTests {
         ("ALLOWED_ORIGINS", "not an origin"), ("BCRYPT_COST", "3"), ("BCRYPT_COST", "32"),
         ("SESSION_TTL", "5s"), ("SESSION_TTL", "forever"), ("MAX_MESSAGE_BYTES", "0"),
         ("RATE_LIMIT", "-1"), ("RATE_BURST", "0"), ("OUTBOUND_BUFFER_BYTES", "10"),
+        ("ALLOWED_ORIGINS", "https://*.example.com"), ("HEADER_TIMEOUT", "0"), ("KEEPALIVE_TIMEOUT", "soon"),
+        ("MAX_CONNECTIONS", "0"), ("MAX_CONNECTIONS_PER_ADDRESS", "-3"), ("MAX_SOCKETS_PER_USER", "many"),
+        ("SIGNUPS_PER_ADDRESS", "0"), ("DRAIN_TIMEOUT", "2h"),
     ])
     func invalidValuesAreRefusedWithAFix(name: String, value: String) throws {
         let (_, errors) = try loader(env: [name: value]).validate()
