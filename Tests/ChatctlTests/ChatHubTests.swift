@@ -493,9 +493,13 @@ struct ChatHubTests {
             try ann.send(text: "one too many")
             #expect(try ann.readEvents().map(\.code) == [.rateLimited])
             try ben.send(text: "ben's own bucket")
-            #expect(try ben.readFrames().isEmpty, "the limit is per connection")
+            #expect(try ben.readFrames().isEmpty, "each user has a bucket of their own")
+            let annAgain = try room.attach(server, as: "ann")
+            try Self.drain([annAgain])
+            try annAgain.send(text: "from a second tab")
+            #expect(try annAgain.readEvents().map(\.code) == [.rateLimited], "a second socket shares the user's bucket")
             #expect(ann.isOpen)
-            #expect(server.metrics.messagesRejected.load(ordering: .relaxed) == 1)
+            #expect(server.metrics.messagesRejected.load(ordering: .relaxed) == 2)
         }
     }
 

@@ -10,11 +10,11 @@ import Testing
 /// fails on its 15 s receive timeout), so none asserts timing.
 @Suite("HTTP edge: timeouts, limits, malformed requests")
 struct HTTPEdgeTests {
-    static let quick = TestServer.config {
+    static var quick: AppConfig { TestServer.config {
         $0.headerTimeout = .seconds(1)
         $0.bodyTimeout = .seconds(1)
         $0.keepAliveTimeout = .seconds(1)
-    }
+    } }
 
     /// Sends `request` on a fresh connection and returns everything the server wrote before it closed.
     static func exchange(_ port: Int, _ request: [UInt8]) async throws -> String {

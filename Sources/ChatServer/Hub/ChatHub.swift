@@ -26,6 +26,8 @@ public final class ChatHub: Sendable {
     private let nextConnectionID = Atomic<UInt64>(1)
     let metrics: ChatMetrics
     let outboundBufferBytes: Int
+    /// What each user may send, across all of their sockets.
+    let rateLimits: UserRateLimits
     /// Live events held for a connection that is still replaying history, before it is cut off.
     let replayBacklogLimit: Int
     /// Every connection is pinged this often; one silent for two intervals is closed.
@@ -34,8 +36,10 @@ public final class ChatHub: Sendable {
     let closeTimeout: TimeAmount
 
     public init(metrics: ChatMetrics, outboundBufferBytes: Int, replayBacklogLimit: Int = 50_000,
-                pingInterval: Duration = .seconds(30), closeTimeout: Duration = .seconds(3)) {
+                pingInterval: Duration = .seconds(30), closeTimeout: Duration = .seconds(3),
+                rateLimitPerSecond: Double = 5, rateLimitBurst: Int = 20) {
         self.metrics = metrics
+        rateLimits = UserRateLimits(rate: rateLimitPerSecond, burst: rateLimitBurst)
         self.outboundBufferBytes = outboundBufferBytes
         self.replayBacklogLimit = replayBacklogLimit
         self.pingInterval = TimeAmount(pingInterval)

@@ -30,7 +30,6 @@ final class ChatWebSocketHandler: ChannelInboundHandler {
     private var frameLimit: Int { shared.frameLimit }
     private let connection: HubConnection
     private let state: ConnectionState
-    private var limiter: RateLimiter
     /// A fragmented message being reassembled, and whether it started as text.
     private var partial: ByteBuffer?
     private var partialIsText = false
@@ -44,7 +43,6 @@ final class ChatWebSocketHandler: ChannelInboundHandler {
         self.shared = shared
         self.connection = connection
         self.state = state
-        limiter = RateLimiter(rate: shared.server.config.rateLimitPerSecond, burst: shared.server.config.rateLimitBurst)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -151,7 +149,7 @@ final class ChatWebSocketHandler: ChannelInboundHandler {
         guard let text = Self.validUTF8(data) else { return failConnection(code: 1007, reason: "text is not valid UTF-8", context: context) }
         if text == MessageRules.closeCommand { return close(code: 1000, reason: "") }
         if let (code, message) = shared.rules.problem(text) { return reject(code, message) }
-        guard limiter.allow() else { return reject(.rateLimited, "too fast: slow down") }
+        guard server.hub.rateLimits.allow(connection.login) else { return reject(.rateLimited, "too fast: slow down") }
         switch server.writer.submit(user: connection.login, text: text, origin: connection) {
         case .queued: break
         case .busy: reject(.serverBusy, "not stored: server busy, try again")

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A token bucket per connection: `rate` messages a second sustained, `burst` at once.
+/// A token bucket: `rate` messages a second sustained, `burst` at once.
 struct RateLimiter {
     private let rate: Double
     private let burst: Double

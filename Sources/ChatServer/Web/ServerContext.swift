@@ -43,7 +43,8 @@ public struct ServerContext: Sendable {
         signups = FailureThrottle(allowed: config.signupsPerAddress, firstBlock: .seconds(60), maximumBlock: .seconds(3600),
                                   forgetAfter: .seconds(3600))
         connections = ConnectionLimiter(maxTotal: config.maxConnections, maxPerAddress: config.maxConnectionsPerAddress)
-        hub = ChatHub(metrics: metrics, outboundBufferBytes: config.outboundBufferBytes, pingInterval: config.pingInterval)
+        hub = ChatHub(metrics: metrics, outboundBufferBytes: config.outboundBufferBytes, pingInterval: config.pingInterval,
+                      rateLimitPerSecond: config.rateLimitPerSecond, rateLimitBurst: config.rateLimitBurst)
         var start: FeedPosition?? = nil
         if let messageFeed = store as? any MessageFeed {
             do {
