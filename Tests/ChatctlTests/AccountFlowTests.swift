@@ -173,6 +173,12 @@ struct AccountFlowTests {
             var headers = HTTPFields()
             headers[.ifNoneMatch] = etag
             #expect(try await client.request("/static/chat.js", headers: headers).status == .notModified)
+            for list in [#""other", \#(etag)"#, "W/\(etag)", "*"] {
+                headers[.ifNoneMatch] = list
+                #expect(try await client.request("/static/chat.js", headers: headers).status == .notModified, "\(list)")
+            }
+            headers[.ifNoneMatch] = #""other", W/"another""#
+            #expect(try await client.request("/static/chat.js", headers: headers).status == .ok)
             #expect(try await client.request("/static/../Package.swift").status != .ok)
             #expect(try await client.request("/static/nope.js").status == .notFound)
         }

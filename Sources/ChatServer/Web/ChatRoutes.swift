@@ -64,13 +64,27 @@ struct ChatRoutes {
         guard let name = context.parameters.get("file"), let asset = server.assets.assets[name] else {
             return .text("Not found\n", status: .notFound)
         }
-        if request.headers[.ifNoneMatch] == asset.etag {
+        if Self.matches(ifNoneMatch: request.headers[values: .ifNoneMatch], etag: asset.etag) {
             return Response(status: .notModified, headers: [.eTag: asset.etag, .cacheControl: "public, max-age=3600"])
         }
         return Response(
             status: .ok,
             headers: [.contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "public, max-age=3600"],
             body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+    }
+
+    /// RFC 9110 §13.1.2: a list of tags or `*`, compared weakly (a `W/` tag matches its strong twin).
+    static func matches(ifNoneMatch fields: [String], etag: String) -> Bool {
+        let ours = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
+        for field in fields {
+            for candidate in field.split(separator: ",") {
+                var tag = candidate.trimmingCharacters(in: .whitespaces)
+                if tag == "*" { return true }
+                if tag.hasPrefix("W/") { tag.removeFirst(2) }
+                if tag == ours { return true }
+            }
+        }
+        return false
     }
 
     private func ready(_ context: ChatRequestContext) async -> Response {
