@@ -13,7 +13,7 @@ export CHATCTL_BIN_PATH
 swift test --skip-build
 if [ -n "${MONGO_TEST_URI:-}" ]; then
     echo "== end-to-end server tests again, MongoDB store ($MONGO_TEST_URI)"
-    CHATCTL_TEST_STORE_URI="$MONGO_TEST_URI" swift test --skip-build --filter 'AccountFlowTests|WebSocketTests'
+    CHATCTL_TEST_STORE_URI="$MONGO_TEST_URI" swift test --skip-build --filter 'AccountFlowTests|WebSocketTests|SessionTests'
 elif [ "${CI:-}" = "true" ]; then
     echo "MONGO_TEST_URI is not set: the MongoDB end-to-end run cannot be skipped in CI" >&2
     exit 1

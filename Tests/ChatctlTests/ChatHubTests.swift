@@ -305,6 +305,76 @@ struct ChatHubTests {
         }
     }
 
+    // MARK: sessions that end
+
+    @Test func endingASessionClosesEachOfItsConnectionsWith4401AndNoOther() throws {
+        let room = EmbeddedChatLoop()
+        defer { room.finish() }
+        let metrics = ChatMetrics()
+        let hub = makeHub(metrics)
+        let ended = SessionID.random()
+        let firstTab = try room.connect(hub, as: "ann", session: ended)
+        let secondTab = try room.connect(hub, as: "ann", session: ended)
+        let otherLogIn = try room.connect(hub, as: "ann", session: .random())
+        let noSession = try room.connect(hub, as: "ben")
+        room.run()
+        try Self.drain([firstTab, secondTab, otherLogIn, noSession])
+
+        hub.closeSessions([ended])
+        room.run()
+        for tab in [firstTab, secondTab] {
+            let frames = try tab.readFrames()
+            #expect(frames.map(WebSocketWire.closeCode) == [4401], "one close frame, nothing else")
+            #expect(frames.first.flatMap(WebSocketWire.closeReason) == "session ended")
+            #expect(tab.state.closing)
+            #expect(tab.isOpen, "the close handshake: open until the client answers or the timeout")
+        }
+        #expect(try otherLogIn.readFrames().isEmpty)
+        #expect(try noSession.readFrames().isEmpty)
+        #expect(metrics.sessionCloses.load(ordering: .relaxed) == 2)
+
+        // Told again (the sign-out's own call, then the poll): nothing more goes out.
+        hub.closeSessions([ended])
+        hub.broadcast(messages: Self.messages(1))
+        room.run()
+        #expect(try firstTab.readFrames().isEmpty)
+        #expect(try otherLogIn.readEvents().map(\.type) == ["message"], "the others chat on")
+        #expect(metrics.sessionCloses.load(ordering: .relaxed) == 2)
+
+        // No answer: both close after the close timeout.
+        room.advanceTime(by: hub.closeTimeout)
+        #expect(!firstTab.isOpen)
+        #expect(!secondTab.isOpen)
+        #expect(otherLogIn.isOpen)
+        #expect(hub.onlineUsers == ["ann", "ben"], "ann is still there with her other log-in")
+    }
+
+    /// The upgrade was decided while the session was still on, and the hub heard of its end before the
+    /// connection registered: it is closed as soon as it registers, until the hub forgets the end.
+    @Test func aConnectionRegisteringWithASessionThatJustEndedIsClosedAtOnce() throws {
+        let room = EmbeddedChatLoop()
+        defer { room.finish() }
+        let metrics = ChatMetrics()
+        let hub = makeHub(metrics)
+        let ended = SessionID.random()
+        hub.closeSessions([ended])
+        let late = try room.connect(hub, as: "ann", session: ended)
+        room.run()
+        let frames = try late.readFrames()
+        #expect(frames.first?.opcode == .text, "the presence frame first")
+        #expect(frames.last.flatMap(WebSocketWire.closeCode) == 4401)
+        #expect(metrics.sessionCloses.load(ordering: .relaxed) == 1)
+
+        #expect(hub.endedSessionCount == 1)
+        hub.forgetEndedSessions(before: .now - .seconds(60))
+        #expect(hub.endedSessionCount == 1, "not yet forgotten")
+        hub.forgetEndedSessions(before: .now + .seconds(1))
+        #expect(hub.endedSessionCount == 0)
+        let afterwards = try room.connect(hub, as: "ann", session: ended)
+        room.run()
+        #expect(try afterwards.readFrames().allSatisfy { $0.opcode == .text }, "the store refuses such upgrades by then")
+    }
+
     // MARK: replay
 
     @Test func liveEventsWaitForTheReplayAndGoOnceWithoutWhatItSent() throws {

@@ -142,6 +142,27 @@ struct MultiInstanceTests {
         }
     }
 
+    /// A session ended through one instance is ended on the other: its requests there are refused and its sockets
+    /// there are closed (4401) within a second, by that instance's own poll of the store.
+    @Test func aSessionEndedThroughOneInstanceClosesItsSocketsOnTheOther() async throws {
+        try await Self.withTwoInstances { _, firstClient, second, secondClient in
+            let cookie = try await firstClient.signUp("ann")
+            let keep = try #require(try await secondClient.logIn("ann", password: "correct horse").sessionCookie)
+            let (onSecond, _) = try await TestSocket.connect(port: secondClient.port, cookie: cookie)
+            let (keptOnSecond, _) = try await TestSocket.connect(port: secondClient.port, cookie: keep)
+            #expect(try await firstClient.request("/signout", method: .post, cookie: cookie).status == .found)
+            let start = ContinuousClock.now
+            #expect(try await onSecond.waitForClose()?.closeCode == .unknown(4401))
+            #expect(ContinuousClock.now - start < .seconds(1))
+            #expect(try await secondClient.request("/", cookie: cookie).status == .found)
+            #expect(try await secondClient.request("/", cookie: keep).status == .ok)
+            keptOnSecond.send("still here")
+            #expect(try await keptOnSecond.next("message").text == "still here")
+            #expect(second.metrics.sessionCloses.load(ordering: .relaxed) == 1)
+            await keptOnSecond.close()
+        }
+    }
+
     /// The cost of broadcasting through the change stream: send → receipt on the sender's own instance,
     /// against the commit alone (what a direct broadcast waits for). Printed, not asserted: a shared machine.
     @Test func latencyThroughTheChangeStream() async throws {

@@ -56,4 +56,32 @@ struct SQLiteMigrationTests {
         #expect(try await reopened.session(id: session.id) == session)
         await reopened.close()
     }
+
+    /// The revocation poll runs every 300 ms on every server: it must read two indexes, never the whole table.
+    @Test func theRevocationPollReadsItsIndexesOnly() async throws {
+        let store = try await makeSQLiteStore()
+        let plan = try await store.queryPlan(SQLiteStore.sessionsEndedSQL, [0, 0, 0]).joined(separator: "\n")
+        #expect(plan.contains("sessions_ended"), "\(plan)")
+        #expect(plan.contains("sessions_expires"), "\(plan)")
+        #expect(!plan.contains("SCAN sessions"), "\(plan)")
+        let byUser = try await store.queryPlan("SELECT * FROM sessions WHERE user_id = ? ORDER BY created DESC, id DESC", ["x"])
+        #expect(byUser.joined().contains("sessions_user"), "\(byUser)")
+        await dispose(store)
+    }
+
+    /// A `chatctl user` command and the server may open one new file at the same moment: both must come up.
+    @Test func storesPreparingOneNewFileAtOnceAllSucceed() async throws {
+        let directory = try makeTemporaryDirectory("chatctl-migration")
+        let path = directory.appendingPathComponent("chat.sqlite").path
+        let stores = try (0..<4).map { _ in try SQLiteStore(path: path) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for store in stores { group.addTask { try await store.prepare() } }
+            try await group.waitForAll()
+        }
+        for store in stores {
+            #expect(try await store.appliedMigrations() == ["v1", "v2-sessions"])
+            await store.close()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
 }

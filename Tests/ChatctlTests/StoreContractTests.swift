@@ -308,6 +308,121 @@ struct StoreContractTests {
         }
     }
 
+    // MARK: sessions
+
+    private static let t0 = Date(millisecondsSince1970: 1_795_546_800_000)
+
+    private static func session(_ userID: ObjectId, at created: Date = t0, lifetime: Duration = .seconds(3600),
+                                ended: Date? = nil, address: String = "192.0.2.7", userAgent: String = "Mozilla/5.0 (test)") -> SessionRecord {
+        var session = SessionRecord.start(userID: userID, address: address, userAgent: userAgent, lifetime: lifetime, now: created)
+        session.ended = ended
+        return session
+    }
+
+    @Test(arguments: kinds)
+    func sessionsKeepEveryField(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let userID = ObjectIdGenerator().next()
+            let plain = Self.session(userID)
+            let unusual = Self.session(userID, at: Self.t0.addingTimeInterval(1), ended: Self.t0.addingTimeInterval(2),
+                                       address: "2001:db8::1", userAgent: String(repeating: "é", count: 200) + " \"quoted\" 😀")
+            #expect(unusual.userAgent.utf8.count <= SessionRecord.maxFieldBytes, "bounded before it is stored")
+            #expect(unusual.userAgent.hasPrefix("éé"))
+            try await store.createSession(plain)
+            try await store.createSession(unusual)
+            #expect(try await store.session(id: plain.id) == plain)
+            #expect(try await store.session(id: plain.id)?.ended == nil)
+            #expect(try await store.session(id: unusual.id) == unusual)
+            #expect(try await store.sessions(userID: userID) == [unusual, plain], "newest first")
+            #expect(try await store.sessions(userID: ObjectIdGenerator().next()).isEmpty)
+            #expect(try await store.session(id: .random()) == nil)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func endingSessionsEndsOnlyTheActiveOnesOfThatUser(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let ids = ObjectIdGenerator()
+            let (alice, bob) = (ids.next(), ids.next())
+            let now = Self.t0.addingTimeInterval(600)
+            let active = Self.session(alice)
+            let expired = Self.session(alice, lifetime: .seconds(60))
+            let endedBefore = Self.session(alice, ended: Self.t0.addingTimeInterval(10))
+            let bobs = Self.session(bob)
+            for session in [active, expired, endedBefore, bobs] { try await store.createSession(session) }
+
+            #expect(try await store.endSessions(userID: alice, at: now) == 1)
+            #expect(try await store.session(id: active.id)?.ended == now)
+            #expect(try await store.session(id: expired.id)?.state(at: now) == .expired, "an expired session stays expired")
+            #expect(try await store.session(id: endedBefore.id)?.ended == Self.t0.addingTimeInterval(10), "the first end stays")
+            #expect(try await store.session(id: bobs.id)?.ended == nil)
+            #expect(try await store.endSessions(userID: alice, at: now) == 0)
+
+            #expect(try await store.endSession(id: bobs.id, at: now))
+            #expect(try await store.endSession(id: bobs.id, at: now.addingTimeInterval(1)) == false)
+            #expect(try await store.session(id: bobs.id)?.ended == now)
+            #expect(try await store.endSession(id: .random(), at: now) == false)
+            try await store.touchSession(id: .random(), at: now)  // an unknown session: nothing to do, no error
+        }
+    }
+
+    @Test(arguments: kinds)
+    func lastSeenOnlyMovesForward(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let session = Self.session(ObjectIdGenerator().next())
+            try await store.createSession(session)
+            try await store.touchSession(id: session.id, at: Self.t0.addingTimeInterval(90))
+            try await store.touchSession(id: session.id, at: Self.t0.addingTimeInterval(30))
+            let stored = try #require(try await store.session(id: session.id))
+            #expect(stored.lastSeen == Self.t0.addingTimeInterval(90))
+            #expect(stored.created == session.created, "nothing else changes")
+            #expect(stored.expires == session.expires)
+        }
+    }
+
+    /// What the revocation poll asks: sessions ended at or after `since`, and those that expired between `since`
+    /// and `now` without being ended; nothing older, nothing still active.
+    @Test(arguments: kinds)
+    func sessionsEndedSinceReportsEndsAndExpiriesInTheWindow(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let userID = ObjectIdGenerator().next()
+            let since = Self.t0.addingTimeInterval(1000)
+            let now = since.addingTimeInterval(10)
+            let endedLongAgo = Self.session(userID, ended: since.addingTimeInterval(-1))
+            let endedAtSince = Self.session(userID, ended: since)
+            let endedJustNow = Self.session(userID, ended: now)
+            let endedAheadOfOurClock = Self.session(userID, ended: now.addingTimeInterval(5))
+            let expiredLongAgo = Self.session(userID, lifetime: .seconds(999))
+            let expiredInTheWindow = Self.session(userID, lifetime: .seconds(1005))
+            let expiredAndEndedEarlier = Self.session(userID, lifetime: .seconds(1005), ended: Self.t0.addingTimeInterval(5))
+            let expiresLater = Self.session(userID, lifetime: .seconds(1011))
+            let active = Self.session(userID)
+            let all = [endedLongAgo, endedAtSince, endedJustNow, endedAheadOfOurClock, expiredLongAgo, expiredInTheWindow,
+                       expiredAndEndedEarlier, expiresLater, active]
+            for session in all { try await store.createSession(session) }
+
+            let found = try await store.sessionsEnded(since: since, now: now)
+            #expect(Set(found.map(\.id)) == Set([endedAtSince, endedJustNow, endedAheadOfOurClock, expiredInTheWindow].map(\.id)))
+            #expect(found.count == 4, "each once")
+            #expect(found.first { $0.id == expiredInTheWindow.id } == expiredInTheWindow, "whole records")
+            #expect(try await store.sessionsEnded(since: now.addingTimeInterval(100), now: now.addingTimeInterval(100)).isEmpty)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func purgeDeletesSessionsThatExpiredBeforeTheCutoff(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let userID = ObjectIdGenerator().next()
+            let old = Self.session(userID, lifetime: .seconds(60))
+            let oldAndEnded = Self.session(userID, lifetime: .seconds(60), ended: Self.t0.addingTimeInterval(1))
+            let recent = Self.session(userID, lifetime: .seconds(3600))
+            for session in [old, oldAndEnded, recent] { try await store.createSession(session) }
+            #expect(try await store.purgeSessions(expiredBefore: Self.t0.addingTimeInterval(600)) == 2)
+            #expect(try await store.sessions(userID: userID) == [recent])
+            #expect(try await store.purgeSessions(expiredBefore: Self.t0.addingTimeInterval(600)) == 0)
+        }
+    }
+
     @Test(arguments: kinds)
     func pingsWhenReachable(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in

@@ -17,9 +17,10 @@ final class EmbeddedChatLoop {
 
     /// A socket registered with `hub` below a bare `WebSocketFrameEncoder`, as `ChatHub.register` needs, without
     /// the protocol handler: when the channel closes, the hub is told as the handler's `channelInactive` would.
-    func connect(_ hub: ChatHub, as login: String, replaying: Bool = false) throws -> EmbeddedWebSocket {
+    /// `session`: the session it was opened with, as `WebSocketEndpoint` passes it (nil: none).
+    func connect(_ hub: ChatHub, as login: String, session: SessionID? = nil, replaying: Bool = false) throws -> EmbeddedWebSocket {
         let channel = try openChannel(WebSocketFrameEncoder())
-        let (connection, state) = try hub.register(login: login, channel: channel, replaying: replaying)
+        let (connection, state) = try hub.register(login: login, session: session, channel: channel, replaying: replaying)
         channel.closeFuture.whenComplete { _ in hub.unregister(connection) }
         return remember(EmbeddedWebSocket(channel: channel, connection: connection, state: state))
     }
