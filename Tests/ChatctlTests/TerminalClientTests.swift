@@ -1,3 +1,4 @@
+@testable import ChatAdmin
 @testable import ChatModel
 @testable import ChatServer
 import Foundation
@@ -38,6 +39,26 @@ struct TerminalClientTests {
             // The socket was closed, not dropped: bob sees alice leave.
             _ = try await socket.next("leave")
             await socket.close()
+        }
+    }
+
+    /// `tail` holds the password: when its session is ended (4401) it logs in again as a new session; once the
+    /// password has changed, that log-in is refused and it exits 1.
+    @Test func tailLogsInAgainWhenItsSessionEndsAndStopsWhenThePasswordChanges() async throws {
+        try await TestServer.run { server, client in
+            try await client.signUp("alice")
+            let alice = try #require(try await server.store.user(login: "alice"))
+            let tail = try Self.tail(client.port)
+            try await tail.waitForOutput("presence") { $0.contains("online: ") }
+            let admin = UserAdmin(store: server.store, bcryptCost: 4)
+            #expect(try await admin.logout(login: "alice") == 2, "the sign-up's session and tail's")
+            let relogged = try await poll(within: .seconds(10)) {
+                try await server.store.sessions(userID: alice.id).filter { $0.isActive() }.count == 1
+            }
+            #expect(relogged, "tail logged in again: \(tail.stderr.text)")
+            _ = try await admin.setPassword(login: "alice", password: "another password")
+            #expect(try await tail.waitForExit(within: .seconds(15)) == 1)
+            #expect(tail.stderr.text.contains("wrong login or password"), "\(tail.stderr.text)")
         }
     }
 
