@@ -32,13 +32,18 @@ public final class SQLiteStore: ChatStore {
     /// Brings the file's schema up to date through GRDB's migrator, which records what it applied in
     /// `grdb_migrations`. Files from before the migrator have the tables of `v1` and no record of it: `v1` creates
     /// only what is missing, so it adopts them as they are, data and all. Every migration is idempotent, and a
-    /// failed attempt is retried once, because two processes that prepare one file at once (a `chatctl user`
-    /// command during the server's start) may both try to apply the same migration.
+    /// failed attempt is retried, because two processes that prepare one file at once (a `chatctl user` command
+    /// during the server's start) may both try to apply the same migration: the loser's insert into
+    /// `grdb_migrations` fails, and its next attempt finds that migration applied. Each collision means one more
+    /// migration is applied, so as many retries as there are migrations always get through.
     public func prepare() async throws {
-        do {
-            try await migrate()
-        } catch {
-            try await migrate()
+        var retries = Self.migrator.migrations.count
+        while true {
+            do {
+                return try await migrate()
+            } catch where retries > 0 {
+                retries -= 1
+            }
         }
     }
 

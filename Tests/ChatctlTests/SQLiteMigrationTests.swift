@@ -72,15 +72,17 @@ struct SQLiteMigrationTests {
     /// A `chatctl user` command and the server may open one new file at the same moment: both must come up.
     @Test func storesPreparingOneNewFileAtOnceAllSucceed() async throws {
         let directory = try makeTemporaryDirectory("chatctl-migration")
-        let path = directory.appendingPathComponent("chat.sqlite").path
-        let stores = try (0..<4).map { _ in try SQLiteStore(path: path) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for store in stores { group.addTask { try await store.prepare() } }
-            try await group.waitForAll()
-        }
-        for store in stores {
-            #expect(try await store.appliedMigrations() == ["v1", "v2-sessions"])
-            await store.close()
+        for round in 0..<20 {
+            let path = directory.appendingPathComponent("chat-\(round).sqlite").path
+            let stores = try (0..<8).map { _ in try SQLiteStore(path: path) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for store in stores { group.addTask { try await store.prepare() } }
+                try await group.waitForAll()
+            }
+            for store in stores {
+                #expect(try await store.appliedMigrations() == ["v1", "v2-sessions"])
+                await store.close()
+            }
         }
         try? FileManager.default.removeItem(at: directory)
     }
