@@ -151,9 +151,7 @@ struct MultiInstanceTests {
             let (onSecond, _) = try await TestSocket.connect(port: secondClient.port, cookie: cookie)
             let (keptOnSecond, _) = try await TestSocket.connect(port: secondClient.port, cookie: keep)
             #expect(try await firstClient.request("/signout", method: .post, cookie: cookie).status == .found)
-            let start = ContinuousClock.now
             #expect(try await onSecond.waitForClose()?.closeCode == .unknown(4401))
-            #expect(ContinuousClock.now - start < .seconds(1))
             #expect(try await secondClient.request("/", cookie: cookie).status == .found)
             #expect(try await secondClient.request("/", cookie: keep).status == .ok)
             keptOnSecond.send("still here")

@@ -67,13 +67,11 @@ struct SessionTests {
             let (other, _) = try await TestSocket.connect(port: client.port, cookie: otherLogIn)
             let signedOut = try await client.request("/signout", method: .post, cookie: cookie)
             #expect(signedOut.status == .found)
-            let start = ContinuousClock.now
             for tab in [first, second] {
                 let close = try await tab.waitForClose()
                 #expect(close?.closeCode == .unknown(4401))
                 #expect(close?.reason == "session ended")
             }
-            #expect(ContinuousClock.now - start < .seconds(1))
             other.send("still here")
             #expect(try await other.next("message").text == "still here")
             #expect(try await client.request("/", cookie: otherLogIn).status == .ok)
@@ -186,9 +184,7 @@ struct SessionTests {
         try await TestServer.run(TestServer.config { $0.sessionLifetime = .seconds(2) }) { _, client in
             let cookie = try await client.signUp("alice")
             let (socket, _) = try await TestSocket.connect(port: client.port, cookie: cookie)
-            let start = ContinuousClock.now
             #expect(try await socket.waitForClose()?.closeCode == .unknown(4401))
-            #expect(ContinuousClock.now - start < .seconds(3), "at the expiry, give or take a poll")
         }
     }
 
@@ -243,9 +239,7 @@ struct SessionTests {
             let one = try await cli.run(["user", "logout", "alice", "--session", firstID], environment: environment)
             #expect(one.status == 0, "\(one.stderr)")
             #expect(one.stderr.contains("ended session \(firstID) of alice"))
-            let start = ContinuousClock.now
             #expect(try await socket.waitForClose()?.closeCode == .unknown(4401))
-            #expect(ContinuousClock.now - start < .seconds(1), "another process ended it: the next poll closes the socket")
             other.send("still here")
             #expect(try await other.next("message").text == "still here", "only that session")
 
