@@ -3,7 +3,9 @@
 @testable import ChatServer
 import Foundation
 import HTTPTypes
+import NIOCore
 import NIOPosix
+import NIOWebSocket
 import Testing
 
 
@@ -85,6 +87,68 @@ struct WebSocketFramingTests {
         }
     }
 
+    /// RFC 6455 on a real socket: each frame fails the connection with its close code, and the server then ends
+    /// the TCP connection itself without answering the client's close (§7.1.7). The frames a client library
+    /// would never send are written as bytes.
+    @Test(arguments: [
+        BadFrame("text with RSV1", WebSocketWire.clientFrame(.text, Array("hi".utf8), rsv: 0x40), 1002),
+        BadFrame("text with RSV2", WebSocketWire.clientFrame(.text, Array("hi".utf8), rsv: 0x20), 1002),
+        BadFrame("ping with RSV3", WebSocketWire.clientFrame(.ping, [], rsv: 0x10), 1002),
+        BadFrame("unmasked text", WebSocketWire.clientFrame(.text, Array("hi".utf8), masked: false), 1002),
+        BadFrame("unmasked ping", WebSocketWire.clientFrame(.ping, [], masked: false), 1002),
+        BadFrame("unmasked close", WebSocketWire.clientFrame(.connectionClose, WebSocketWire.closePayload(1000), masked: false), 1002),
+        BadFrame("reserved data opcode 0x3", WebSocketWire.clientFrame(rawOpcode: 0x3, Array("?".utf8)), 1002),
+        BadFrame("reserved control opcode 0xB", WebSocketWire.clientFrame(rawOpcode: 0xB, []), 1002),
+        BadFrame("ping of 126 bytes", WebSocketWire.clientFrame(.ping, Array(repeating: 0x61, count: 126)), 1002),
+        BadFrame("fragmented ping", WebSocketWire.clientFrame(.ping, Array("a".utf8), fin: false), 1002),
+        BadFrame("close of 126 bytes", WebSocketWire.clientFrame(.connectionClose, WebSocketWire.closePayload(1000, Array(repeating: 0x61, count: 124))), 1002),
+        BadFrame("close of one byte", WebSocketWire.clientFrame(.connectionClose, [0x03]), 1002),
+        BadFrame("close code 999", WebSocketWire.clientFrame(.connectionClose, WebSocketWire.closePayload(999)), 1002),
+        BadFrame("close code 1004", WebSocketWire.clientFrame(.connectionClose, WebSocketWire.closePayload(1004)), 1002),
+        BadFrame("close code 1005", WebSocketWire.clientFrame(.connectionClose, WebSocketWire.closePayload(1005)), 1002),
+        BadFrame("close code 1006", WebSocketWire.clientFrame(.connectionClose, WebSocketWire.closePayload(1006)), 1002),
+        BadFrame("close code 1015", WebSocketWire.clientFrame(.connectionClose, WebSocketWire.closePayload(1015)), 1002),
+        BadFrame("close code 2000", WebSocketWire.clientFrame(.connectionClose, WebSocketWire.closePayload(2000)), 1002),
+        BadFrame("close code 5000", WebSocketWire.clientFrame(.connectionClose, WebSocketWire.closePayload(5000)), 1002),
+        BadFrame("close reason not UTF-8", WebSocketWire.clientFrame(.connectionClose, WebSocketWire.closePayload(1000, [0x62, 0xFF])), 1007),
+    ])
+    func aFrameThatBreaksRFC6455FailsTheConnection(_ bad: BadFrame) async throws {
+        try await TestServer.run { server, client in
+            let cookie = try await client.signUp("alice")
+            let socket = try await RawWebSocket.connect(port: client.port, cookie: cookie)
+            defer { socket.close() }
+            #expect(try await socket.readFrame().opcode == 0x1, "presence")
+            try await socket.send(frame: bad.bytes)
+            let close = try await socket.readFrame()
+            #expect(close.opcode == 0x8)
+            #expect(close.payload.count >= 2 && UInt16(close.payload[0]) << 8 | UInt16(close.payload[1]) == bad.code,
+                    "close payload \(close.payload)")
+            // The client's answer is not answered: the server has shut its side, and nothing more comes.
+            try? await socket.send(frame: WebSocketWire.clientFrame(.connectionClose, WebSocketWire.closePayload(bad.code)))
+            #expect(try await socket.readToEnd().isEmpty)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while server.hub.connectionCount > 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(server.hub.connectionCount == 0)
+        }
+    }
+
+    @Test(arguments: [UInt16(1000), 1001, 1003, 1011, 1014, 3000, 4000, 4999])
+    func aCloseWithACodeAllowedOnTheWireIsEchoedAndTheServerCloses(_ code: UInt16) async throws {
+        try await TestServer.run { _, client in
+            let cookie = try await client.signUp("alice")
+            let socket = try await RawWebSocket.connect(port: client.port, cookie: cookie)
+            defer { socket.close() }
+            _ = try await socket.readFrame()
+            try await socket.send(frame: WebSocketWire.clientFrame(.connectionClose, WebSocketWire.closePayload(code, Array("à bientôt".utf8))))
+            let echo = try await socket.readFrame()
+            #expect(echo.opcode == 0x8)
+            #expect(echo.payload == [UInt8(code >> 8), UInt8(code & 0xFF)])
+            #expect(try await socket.readToEnd().isEmpty, "the server closes the TCP connection first")
+        }
+    }
+
     @Test func refusedUpgradesSayWhyWithTheirOwnStatus() async throws {
         try await TestServer.run { _, client in
             let cookie = try await client.signUp("alice")
@@ -105,3 +169,4 @@ struct WebSocketFramingTests {
         }
     }
 }
+

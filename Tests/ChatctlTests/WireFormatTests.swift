@@ -37,6 +37,32 @@ struct WireFormatTests {
         #expect(Array(close.readableBytesView) == [0x88, 5, 0x03, 0xE9, 0x62, 0x79, 0x65])
     }
 
+    @Test func closeFramesNeverCarryACodeThatMayNotBeSent() {
+        // RFC 6455 §7.4.1: 1005 and 1006 (and 1015) are for reporting, never sent; nor are the undefined ones.
+        for code: UInt16 in [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535] {
+            let frame = ServerFrame.close(code: code, reason: "")
+            #expect(Array(frame.readableBytesView) == [0x88, 2, 0x03, 0xF3], "\(code) goes out as 1011")
+        }
+        for code: UInt16 in [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4401, 4999] {
+            #expect(ServerFrame.isValidCloseCode(code))
+            #expect(ServerFrame.close(code: code, reason: "").getInteger(at: 2, as: UInt16.self) == code)
+        }
+    }
+
+    @Test func aLongCloseReasonIsCutBetweenCharactersToFitAControlFrame() {
+        for reason in [String(repeating: "a", count: 200), String(repeating: "é", count: 100), String(repeating: "😀", count: 40),
+                       "a" + String(repeating: "😀", count: 40)] {
+            let frame = ServerFrame.close(code: 1000, reason: reason)
+            let length = Int(frame.getInteger(at: 1, as: UInt8.self)!)
+            #expect(length <= 125, "a control frame's payload")
+            #expect(frame.readableBytes == 2 + length)
+            let cut = frame.getBytes(at: 4, length: length - 2)!
+            let text = String(validating: cut, as: UTF8.self)
+            #expect(text != nil, "still UTF-8")
+            #expect(text.map { reason.hasPrefix($0) && $0.utf8.count > 119 } == true, "as much as fits")
+        }
+    }
+
     @Test func objectIdsParseAndOrder() throws {
         let generator = ObjectIdGenerator()
         let ids = (0..<1000).map { _ in generator.next() }

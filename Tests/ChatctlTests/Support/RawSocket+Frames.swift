@@ -3,6 +3,7 @@
 @testable import ChatServer
 import Foundation
 import HTTPTypes
+import NIOCore
 import NIOPosix
 import Testing
 
@@ -46,6 +47,13 @@ extension RawSocket {
             }
             return (header[0] & 0x0F, try self.readExactly(length))
         }
+    }
+
+    /// Any client frame as it goes on the wire (see `WebSocketWire.clientFrame`: long payloads, reserved bits,
+    /// reserved opcodes, no mask).
+    func send(frame: ByteBuffer) async throws {
+        let bytes = Array(frame.readableBytesView)
+        try await NIOThreadPool.singleton.runIfActive { try self.send(bytes) }
     }
 
     /// One masked client frame (payloads under 126 bytes).
